@@ -1,0 +1,51 @@
+# hiring: the two commands are `make run` and `make test`; see README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app hiring
+BIND ?= 127.0.0.1:8000
+WORKERS ?= 4
+
+.PHONY: run test serve load screenshots install install-dev system-deps lint bank-summary clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+## make run: install, migrate the SQLite database in instance/, load demo data, serve on :5000
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## make test: install what the tests need (Debian packages too, as root) and run everything
+test: install-dev system-deps
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+## make serve: gunicorn with several workers in production mode (needs HIRING_SECRET_KEY)
+serve: install
+	@test -n "$$HIRING_SECRET_KEY" || { echo "make serve: set HIRING_SECRET_KEY (32+ random characters) first" >&2; exit 2; }
+	HIRING_ENV=production $(FLASK) db upgrade
+	HIRING_ENV=production $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(BIND) \
+		--access-logfile - --timeout 120 wsgi:app
+
+lint: install-dev
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

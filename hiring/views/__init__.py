@@ -1,0 +1,1 @@
+"""Blueprints: thin views that validate input, call one operation, and render or redirect."""

@@ -1,0 +1,162 @@
+"""Web wiring: request ids, security headers, error pages, blueprints and template helpers."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from flask import Flask, Response, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+# Content Security Policy: our own scripts and styles only; no inline script or style attributes.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+ERROR_TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Changed meanwhile",
+    413: "Too large",
+    429: "Too many attempts",
+    500: "Something went wrong",
+    503: "Busy, try again shortly",
+}
+
+
+def _start_request() -> None:
+    """Give each request an id (shown on error pages, logged, sent as X-Request-Id)."""
+    g.request_id = secrets.token_hex(8)
+    g.request_started = time.perf_counter()
+
+
+def _security_headers(response: Response) -> Response:
+    """Headers on every response, error pages included (SECURITY.md WEB-3)."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.endpoint != "static":
+        # Pages may hold personal data; nothing of ours should sit in a shared cache.
+        response.headers["Cache-Control"] = "no-store"
+    request_id = g.get("request_id")
+    if request_id:
+        response.headers["X-Request-Id"] = request_id
+    return response
+
+
+def _log_request(response: Response) -> Response:
+    """One structured line per request: id, user id, method, endpoint, status, duration."""
+    started = g.get("request_started")
+    if started is not None and request.endpoint != "static":
+        from flask import current_app
+        from flask_login import current_user
+
+        user_id = getattr(current_user, "id", None) if current_user else None
+        current_app.logger.info(
+            "request id=%s user=%s method=%s endpoint=%s status=%s ms=%.1f",
+            g.get("request_id"), user_id, request.method, request.endpoint,
+            response.status_code, (time.perf_counter() - started) * 1000,
+        )
+    return response
+
+
+def error_page(code: int, message: str | None = None) -> tuple[str, int]:
+    """Render the generic error page for ``code`` with the request id."""
+    return (
+        render_template(
+            "errors/error.html",
+            code=code,
+            title=ERROR_TITLES.get(code, "Error"),
+            message=message,
+            request_id=g.get("request_id", ""),
+        ),
+        code,
+    )
+
+
+def _handle_http_error(exc: HTTPException) -> tuple[str, int] | Response:
+    code = exc.code or 500
+    if code in (301, 302, 303, 307, 308):
+        return exc.get_response()
+    response_message = exc.description if code in (400, 409, 413, 429, 503) else None
+    body, status = error_page(code, response_message)
+    response = Response(body, status=status, mimetype="text/html")
+    original = exc.get_response()
+    for header in ("Retry-After", "Allow", "WWW-Authenticate"):
+        if header in original.headers:
+            response.headers[header] = original.headers[header]
+    return response
+
+
+def _handle_unexpected(exc: Exception) -> tuple[str, int] | Response:
+    if isinstance(exc, HTTPException):
+        return _handle_http_error(exc)
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error request_id=%s", g.get("request_id"))
+    return error_page(500)
+
+
+def init_web(app: Flask) -> None:
+    """Register hooks, error handlers and blueprints on ``app``."""
+    app.before_request(_start_request)
+    app.after_request(_security_headers)
+    app.after_request(_log_request)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(Exception, _handle_unexpected)
+
+    from flask_wtf.csrf import CSRFError, CSRFProtect
+
+    from . import auth, policy
+
+    CSRFProtect(app)
+    app.register_error_handler(CSRFError, _handle_csrf_error)
+    auth.init_app(app)
+    policy.init_app(app)
+    app.context_processor(_template_globals)
+
+    from .views.admin import bp as admin_bp
+    from .views.auth import bp as auth_bp
+    from .views.main import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _handle_csrf_error(exc: Exception) -> tuple[str, int]:
+    """Re-render what was sent with a fresh token so nothing typed is lost (WEB-1).
+
+    Password fields are not carried over; everything else is shown and re-sent as is.
+    """
+    fields = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name != "csrf_token" and "password" not in name and name not in {"current", "new",
+                                                                              "confirm"}
+    ]
+    return (
+        render_template("errors/csrf.html", fields=fields, action=request.path,
+                        request_id=g.get("request_id", "")),
+        400,
+    )
+
+
+def _template_globals() -> dict[str, object]:
+    from flask_login import current_user
+
+    from .operations.accounts import ROLE_LABELS
+    from .policy import user_allows
+
+    def can(action: str) -> bool:
+        try:
+            return user_allows(current_user, action)
+        except Exception:  # noqa: BLE001 - fail closed: hide what cannot be checked
+            return False
+
+    return {"can": can, "role_labels": ROLE_LABELS}

@@ -1,0 +1,28 @@
+"""The minimal wiring: health check, security headers, error pages with a request id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def test_healthz_answers_without_login(client: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_security_headers_on_pages_and_error_pages(client: Any) -> None:
+    for path in ("/healthz", "/no-such-page"):
+        response = client.get(path)
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"]
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_not_found_page_shows_request_id(client: Any) -> None:
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    request_id = response.headers["X-Request-Id"]
+    assert request_id in response.get_data(as_text=True)
