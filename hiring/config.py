@@ -92,6 +92,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HIRING_MAX_UPLOAD_MB", "MAX_UPLOAD_MB", 10,
             "Largest request body (uploads, imports) in MiB; larger requests get 413.",
             _parse_int),
+    Setting("HIRING_MAX_RESUME_MB", "MAX_RESUME_MB", 5,
+            "Largest résumé (PDF or DOCX) in MiB; larger files are refused with a message. "
+            "Keep it below `HIRING_MAX_UPLOAD_MB`.", _parse_int),
     Setting("HIRING_SMTP_URL", "SMTP_URL", "",
             "smtp://user:pass@host:port for e-mailed invitations; empty keeps them in the "
             "development outbox page."),

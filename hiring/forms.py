@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .operations.accounts import ROLE_LABELS
@@ -108,3 +112,91 @@ class RolesForm(BaseForm):
                                validators=[DataRequired(message="Choose at least one role.")])
     version = HiddenField()
     submit = SubmitField("Save roles")
+
+
+# ---------------------------------------------------------------------------- requisitions
+
+
+LEVEL_CHOICES = [("junior", "Junior"), ("mid", "Mid"), ("senior", "Senior")]
+
+
+class RequisitionForm(BaseForm):
+    """Open a requisition. Choices for profile, packs and hiring manager are set by the view."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)],
+                        description="As candidates and interviewers will see it, e.g. "
+                                    "'Senior data scientist, pricing'.")
+    profile = SelectField("Role profile", validators=[DataRequired()])
+    level = SelectField("Level", choices=LEVEL_CHOICES, validators=[DataRequired()])
+    domains = MultiCheckboxField("Domain packs", validators=[Optional()],
+                                 description="Domain competencies join the plan and its "
+                                             "coverage check.")
+    team_model = SelectField("Team model", validators=[DataRequired()])
+    hiring_manager = SelectField("Hiring manager", coerce=int, validators=[DataRequired()])
+    headcount = IntegerField("Headcount", default=1,
+                             validators=[DataRequired(), NumberRange(min=1, max=500)])
+    location = StringField("Location", validators=[Optional(), Length(max=200)])
+    timezone = StringField("Time zone", default="UTC", validators=[DataRequired(),
+                                                                   Length(max=64)],
+                           description="IANA name, e.g. Europe/Berlin or America/New_York.")
+    retention_days = IntegerField(
+        "Keep candidate data for (days after the final decision)", default=365,
+        validators=[DataRequired(), NumberRange(min=1, max=3650)])
+    visibility = SelectField("Scorecard visibility", validators=[DataRequired()])
+    submit = SubmitField("Create requisition")
+
+
+class RequisitionSettingsForm(BaseForm):
+    """Edit a requisition's settings (profile and level stay pinned)."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    team_model = SelectField("Team model", validators=[DataRequired()])
+    headcount = IntegerField("Headcount", validators=[DataRequired(), NumberRange(min=1,
+                                                                                  max=500)])
+    location = StringField("Location", validators=[Optional(), Length(max=200)])
+    timezone = StringField("Time zone", validators=[DataRequired(), Length(max=64)])
+    retention_days = IntegerField("Keep candidate data for (days after the final decision)",
+                                  validators=[DataRequired(), NumberRange(min=1, max=3650)])
+    visibility = SelectField("Scorecard visibility", validators=[DataRequired()])
+    hide_scores = BooleanField("Hide scores for this requisition (hiring manager only)")
+    version = HiddenField()
+    submit = SubmitField("Save settings")
+
+
+class StepForm(BaseForm):
+    """One interview of the plan: name, minutes, focus competencies (choices set by the view)."""
+
+    name = StringField("Interview", validators=[DataRequired(), Length(max=120)])
+    minutes = IntegerField("Minutes", validators=[DataRequired(), NumberRange(min=5, max=480)])
+    focus = MultiCheckboxField("Focus competencies", coerce=int, validators=[Optional()])
+    version = HiddenField()
+    submit = SubmitField("Save interview")
+
+
+class StatusForm(BaseForm):
+    """Open, hold or close a requisition; a reason when opening with coverage gaps."""
+
+    status = HiddenField(validators=[DataRequired()])
+    uncovered_reason = TextAreaField(
+        "Why this requisition may open with gaps (hiring manager)",
+        validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Change status")
+
+
+class ScheduleForm(BaseForm):
+    """Schedule (or reschedule) an interview; times are in the scheduler's time zone."""
+
+    step = SelectField("Interview", coerce=int, validators=[DataRequired()])
+    date = StringField("Date", validators=[DataRequired()], description="YYYY-MM-DD",
+                       render_kw={"type": "date"})
+    time = StringField("Start time", validators=[DataRequired()], description="HH:MM",
+                       render_kw={"type": "time"})
+    minutes = IntegerField("Minutes", validators=[DataRequired(), NumberRange(min=5, max=480)])
+    interviewers = MultiCheckboxField("Interviewers", coerce=int,
+                                      validators=[DataRequired(message="Choose at least one "
+                                                                       "interviewer.")])
+    location = StringField("Room or place", validators=[Optional(), Length(max=200)])
+    video_url = StringField("Video link", validators=[Optional(), Length(max=500)],
+                            description="https://... (optional)")
+    version = HiddenField()
+    submit = SubmitField("Schedule")

@@ -174,3 +174,116 @@ def wraps_view(view: F) -> F:
 
     wrapper._policy_action = getattr(view, "_policy_action", None)  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------- object level
+# Queries are scoped to the user (AUTHZ-3): objects a user may not see answer 404 in every
+# channel, so their existence is not disclosed.
+
+
+def scoped_requisitions(user: Any) -> Any:
+    """A ``select(Requisition)`` limited to what ``user`` may manage or read."""
+    from sqlalchemy import false, select
+
+    from .models import Requisition
+
+    statement = select(Requisition)
+    roles = user.role_names
+    if A in roles or R in roles:
+        return statement
+    if HM in roles:
+        return statement.where(Requisition.hiring_manager_id == user.id)
+    return statement.where(false())
+
+
+def assigned_application_ids(user: Any) -> Any:
+    """A subquery of the application ids of interviews ``user`` is assigned to."""
+    from sqlalchemy import select
+
+    from .models import Interview, InterviewAssignment
+
+    return (
+        select(Interview.application_id)
+        .join(InterviewAssignment, InterviewAssignment.interview_id == Interview.id)
+        .where(InterviewAssignment.interviewer_id == user.id)
+    )
+
+
+def scoped_applications(user: Any) -> Any:
+    """A ``select(Application)`` limited to what ``user`` may see (DESIGN.md 2b "see a candidate").
+
+    Admins and recruiters see all; hiring managers their requisitions' applications and those they
+    interview; interviewers only the applications of interviews they are assigned to.
+    """
+    from sqlalchemy import false, or_, select
+
+    from .models import Application, Requisition
+
+    statement = select(Application)
+    roles = user.role_names
+    if A in roles or R in roles:
+        return statement
+    conditions = []
+    if HM in roles:
+        own = select(Requisition.id).where(Requisition.hiring_manager_id == user.id)
+        conditions.append(Application.requisition_id.in_(own))
+    if IV in roles:
+        conditions.append(Application.id.in_(assigned_application_ids(user)))
+    if not conditions:
+        return statement.where(false())
+    return statement.where(or_(*conditions))
+
+
+def scoped_candidates(user: Any) -> Any:
+    """A ``select(Candidate)`` limited to candidates ``user`` may see."""
+    from sqlalchemy import select
+
+    from .models import Application, Candidate
+
+    roles = user.role_names
+    if A in roles or R in roles:
+        return select(Candidate)
+    visible = scoped_applications(user).with_only_columns(Application.candidate_id)
+    return select(Candidate).where(Candidate.id.in_(visible))
+
+
+def requisition_for(session: Any, user: Any, requisition_id: int) -> Any:
+    """The requisition if ``user`` may manage it, else :class:`NotFound`."""
+    from .models import Requisition
+    from .operations import NotFound
+
+    statement = scoped_requisitions(user).where(Requisition.id == requisition_id)
+    requisition = session.scalar(statement)
+    if requisition is None:
+        raise NotFound("No such requisition.")
+    return requisition
+
+
+def application_for(session: Any, user: Any, application_id: int) -> Any:
+    """The application if ``user`` may see it, else :class:`NotFound`."""
+    from .models import Application
+    from .operations import NotFound
+
+    application = session.scalar(
+        scoped_applications(user).where(Application.id == application_id)
+    )
+    if application is None:
+        raise NotFound("No such application.")
+    return application
+
+
+def candidate_for(session: Any, user: Any, candidate_id: int) -> Any:
+    """The candidate if ``user`` may see them, else :class:`NotFound`."""
+    from .models import Candidate
+    from .operations import NotFound
+
+    candidate = session.scalar(scoped_candidates(user).where(Candidate.id == candidate_id))
+    if candidate is None:
+        raise NotFound("No such candidate.")
+    return candidate
+
+
+def can_manage_candidates_of(user: Any, requisition: Any) -> bool:
+    """Whether ``user`` may import, edit and move candidates of ``requisition``."""
+    return manages_requisition(user, requisition) and allows(user.role_names,
+                                                             Action.MANAGE_CANDIDATES)

@@ -8,6 +8,8 @@ import time
 from flask import Flask, Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .operations import OperationError
+
 # Content Security Policy: our own scripts and styles only; no inline script or style attributes.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -94,6 +96,19 @@ def _handle_http_error(exc: HTTPException) -> tuple[str, int] | Response:
     return response
 
 
+def _handle_operation_error(exc: OperationError) -> tuple[str, int]:
+    """A rule refused the change and the view did not handle it: show its message."""
+    if exc.status in (403, 404):
+        from flask_login import current_user
+
+        from .operations.audit import record_denial
+
+        record_denial(getattr(current_user, "id", None), request.endpoint or request.path,
+                      f"{exc.status}: {exc}"[:200])
+        return error_page(exc.status)  # no detail: do not disclose what exists
+    return error_page(exc.status, str(exc))
+
+
 def _handle_unexpected(exc: Exception) -> tuple[str, int] | Response:
     if isinstance(exc, HTTPException):
         return _handle_http_error(exc)
@@ -109,6 +124,7 @@ def init_web(app: Flask) -> None:
     app.after_request(_security_headers)
     app.after_request(_log_request)
     app.register_error_handler(HTTPException, _handle_http_error)
+    app.register_error_handler(OperationError, _handle_operation_error)
     app.register_error_handler(Exception, _handle_unexpected)
 
     from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -123,9 +139,11 @@ def init_web(app: Flask) -> None:
 
     from .views.admin import bp as admin_bp
     from .views.auth import bp as auth_bp
+    from .views.interviews import bp as interviews_bp
     from .views.main import bp as main_bp
+    from .views.requisitions import bp as requisitions_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, requisitions_bp, interviews_bp):
         app.register_blueprint(blueprint)
 
 
@@ -159,4 +177,7 @@ def _template_globals() -> dict[str, object]:
         except Exception:  # noqa: BLE001 - fail closed: hide what cannot be checked
             return False
 
-    return {"can": can, "role_labels": ROLE_LABELS}
+    from flask import current_app
+
+    return {"can": can, "role_labels": ROLE_LABELS,
+            "url_map_endpoints": current_app.view_functions}

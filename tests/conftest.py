@@ -308,6 +308,37 @@ class Factory:
         ]
         return self._add(version)
 
+    def question(self, competency: Any, *, kind: str = "technical", minutes: int = 10,
+                 levels: tuple[str, ...] = ("junior", "mid", "senior"),
+                 prompt: str | None = None, public_id: str | None = None) -> Any:
+        """A bank question with one version; returns the version."""
+        from hiring.models import Question, QuestionVersion
+
+        n = next(self._n)
+        question = self._add(Question(public_id=public_id or f"q-{n:03d}",
+                                      competency_id=competency.id))
+        return self._add(QuestionVersion(
+            question_id=question.id, version_no=1, kind=kind, levels=list(levels),
+            prompt=prompt or f"Question {n} about {competency.key}?",
+            follow_ups=["Why?", "What else?"], signals=["a", "b", "c"],
+            red_flags=["x", "y"], minutes=minutes, content_hash="0" * 64,
+        ))
+
+    def profile(self, spec: list[tuple[Any, int, int, bool]], level: str = "mid",
+                key: str | None = None) -> Any:
+        """A profile version from (competency, weight, bar, must_have) rows at ``level``."""
+        from hiring.models import ProfileEntry, ProfileVersion, RoleProfile
+
+        profile = self._add(RoleProfile(key=key or f"role-{next(self._n)}"))
+        version = ProfileVersion(
+            profile_id=profile.id, version_no=1, name=profile.key.replace("-", " ").title(),
+            summary="Builds and ships models.", level_summaries={level: "Works independently."},
+            provenance={"defined_by": "tests"}, content_hash="0" * 64,
+        )
+        version.entries = [ProfileEntry(level=level, competency_id=c.id, weight=w, bar=b,
+                                        must_have=m) for c, w, b, m in spec]
+        return self._add(version)
+
     def requisition(self, hiring_manager: Any, profile_version: Any | None = None,
                     level: str = "mid", **fields: Any) -> Any:
         """A requisition (a profile with one competency is made when none is given)."""

@@ -125,6 +125,7 @@ class PlanStep(Base):
     name: Mapped[str] = mapped_column(String(120))
     minutes: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
 
     requisition: Mapped[Requisition] = relationship(back_populates="steps")
     focus: Mapped[list[PlanStepFocus]] = relationship(cascade="all, delete-orphan")
@@ -166,6 +167,9 @@ class KitVersion(Base):
     step: Mapped[PlanStep] = relationship(back_populates="kit_versions")
     items: Mapped[list[KitItem]] = relationship(
         order_by="KitItem.position", cascade="all, delete-orphan"
+    )
+    focus: Mapped[list[KitVersionFocus]] = relationship(
+        order_by="KitVersionFocus.position", cascade="all, delete-orphan"
     )
 
     def __repr__(self) -> str:
@@ -232,6 +236,9 @@ class Application(Base):
     stage: Mapped[str] = mapped_column(String(16), default=Stage.APPLIED.value)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL")
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     candidate: Mapped[Candidate] = relationship(back_populates="applications")
@@ -282,3 +289,59 @@ class CandidateDocument(Base):
 
     def __repr__(self) -> str:
         return f"<CandidateDocument {self.id} {self.content_type}>"
+
+
+class KitVersionFocus(Base):
+    """A focus competency frozen with a kit version (what the scorecard of an interview asks)."""
+
+    __tablename__ = "kit_version_focus"
+    __table_args__ = (UniqueConstraint("kit_version_id", "competency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kit_version_id: Mapped[int] = mapped_column(ForeignKey("kit_versions.id", ondelete="CASCADE"))
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id"))
+    position: Mapped[int] = mapped_column(default=0)
+
+    competency: Mapped[Competency] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<KitVersionFocus k{self.kit_version_id} c{self.competency_id}>"
+
+
+class ImportBatch(Base):
+    """One CSV import into a requisition; the file hash refuses the same file twice."""
+
+    __tablename__ = "import_batches"
+    __table_args__ = (UniqueConstraint("requisition_id", "file_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requisition_id: Mapped[int] = mapped_column(ForeignKey("requisitions.id", ondelete="CASCADE"))
+    file_hash: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    rows: Mapped[int]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ImportBatch {self.id} rows={self.rows}>"
+
+
+class OutboxMessage(Base):
+    """An e-mail to a user (interview invitations and changes): sent by SMTP when configured,
+    otherwise kept for the development outbox page."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id",
+                                                                ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    ics: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} to u{self.to_user_id}>"
