@@ -105,16 +105,43 @@ def _enforce_timeouts_and_password_change() -> Any:
     login_at = session.get("login_at", 0)
     seen_at = session.get("seen_at", 0)
     if now - seen_at > idle or now - login_at > absolute:
+        resume = _keep_pending_form(current_user.id) if request.method == "POST" else None
         end_session()
         flash("Your session timed out; please log in again.", "info")
         if request.method == "GET":
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if resume:
+            return redirect(url_for("auth.login", next=f"{request.path}?resume={resume}"))
         return redirect(url_for("auth.login"))
     session["seen_at"] = now  # kept in the cookie: GET requests never write the database
     if current_user.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS:
         flash("Choose your own password before you continue.", "info")
         return redirect(url_for("auth.change_password"))
     return None
+
+
+def _keep_pending_form(user_id: int) -> str | None:
+    """Keep a POST's form data when its session has just expired, so nothing typed is lost.
+
+    The owner gets it back (by a random token in the login's ``next``) after logging in again.
+    Password and CSRF fields are never kept.
+    """
+    import secrets
+
+    from .db import write_session
+    from .models import PendingForm
+
+    data: dict[str, list[str]] = {}
+    for key in request.form:
+        if key == "csrf_token" or "password" in key:
+            continue
+        data[key] = request.form.getlist(key)
+    if not data:
+        return None
+    token = secrets.token_urlsafe(24)
+    with write_session() as session:
+        session.add(PendingForm(token=token, user_id=user_id, path=request.path, data=data))
+    return token
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,6 @@
 """All models, one module per domain, re-exported here."""
 
-from .accounts import LoginThrottle, Role, User, UserRole
+from .accounts import LoginThrottle, PendingForm, Role, User, UserRole
 from .audit import AuditEvent
 from .bank import (
     Category,
@@ -24,20 +24,26 @@ from .interviews import (
     InterviewAssignment,
     InterviewStatus,
     NotAssessedReason,
+    PanelUnlock,
     QuestionNote,
     Recommendation,
     Scorecard,
+    ScorecardAmendment,
     ScorecardStatus,
 )
+from .packets import RenderLease
 from .pipeline import (
     Application,
     Candidate,
     CandidateDocument,
+    Decision,
+    DecisionKind,
     ImportBatch,
     KitItem,
     KitVersion,
     KitVersionFocus,
     OutboxMessage,
+    Outcome,
     PlanStep,
     PlanStepFocus,
     Requisition,
@@ -50,6 +56,12 @@ from .pipeline import (
 )
 
 __all__ = [
+    "Decision",
+    "DecisionKind",
+    "Outcome",
+    "PanelUnlock",
+    "PendingForm",
+    "ScorecardAmendment",
     "Application",
     "AuditEvent",
     "Base",
@@ -81,6 +93,7 @@ __all__ = [
     "QuestionNote",
     "QuestionVersion",
     "Recommendation",
+    "RenderLease",
     "Requisition",
     "RequisitionDomain",
     "RequisitionStatus",

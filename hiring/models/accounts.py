@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -112,3 +113,21 @@ class LoginThrottle(Base):
     def __repr__(self) -> str:
         return f"<LoginThrottle failures={self.failures}>"
 
+
+
+class PendingForm(Base):
+    """Form input kept when a session expired mid-submit, restored after the user logs in again.
+
+    Only the owner may resume it (by its random token); rows are removed once resumed.
+    """
+
+    __tablename__ = "pending_forms"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(500))
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<PendingForm u{self.user_id} {self.path}>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -174,14 +175,42 @@ class QuestionNote(Base):
         return f"<QuestionNote s{self.scorecard_id} q{self.question_version_id}>"
 
 
-__all__ = [
-    "CompetencyRating",
-    "Interview",
-    "InterviewAssignment",
-    "InterviewStatus",
-    "NotAssessedReason",
-    "QuestionNote",
-    "Recommendation",
-    "Scorecard",
-    "ScorecardStatus",
-]
+
+
+class ScorecardAmendment(Base):
+    """A change to a submitted scorecard, kept beside the original with its reason.
+
+    ``changes`` maps competency ids (as strings) to ``{"rating", "not_assessed_reason",
+    "evidence"}`` and may hold ``"takeaways"`` and ``"recommendation"``. Amendments made after the
+    debrief began are marked and never count as independent evidence.
+    """
+
+    __tablename__ = "scorecard_amendments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scorecard_id: Mapped[int] = mapped_column(ForeignKey("scorecards.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    changes: Mapped[dict[str, Any]]
+    after_debrief: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ScorecardAmendment s{self.scorecard_id} after_debrief={self.after_debrief}>"
+
+
+class PanelUnlock(Base):
+    """A hiring manager releasing a panel member who cannot submit (``after_panel`` visibility)."""
+
+    __tablename__ = "panel_unlocks"
+    __table_args__ = (UniqueConstraint("interview_id", "interviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
+    interviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<PanelUnlock i{self.interview_id} u{self.interviewer_id}>"

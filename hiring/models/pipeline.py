@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -345,3 +346,51 @@ class OutboxMessage(Base):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} to u{self.to_user_id}>"
+
+
+class DecisionKind(StrEnum):
+    """What a decision does to an application."""
+
+    ADVANCE = "advance"
+    REJECT = "reject"
+    OFFER = "offer"
+    HIRE = "hire"
+
+
+class Decision(Base):
+    """A human decision with its rationale, and the score shown at that moment (AI-1)."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (CheckConstraint(check_in("kind", DecisionKind.values()), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    to_stage: Mapped[str] = mapped_column(String(16))
+    rationale: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    score_shown: Mapped[dict[str, Any] | None]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Decision a{self.application_id} {self.kind}>"
+
+
+class Outcome(Base):
+    """What became of a hire: the only labels a learned model may use."""
+
+    __tablename__ = "outcomes"
+    __table_args__ = (
+        CheckConstraint("performance IS NULL OR performance BETWEEN 1 AND 5", name="performance"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    passed_probation: Mapped[bool | None]
+    performance: Mapped[int | None]
+    outcome_date: Mapped[date]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Outcome a{self.application_id}>"

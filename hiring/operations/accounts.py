@@ -306,3 +306,35 @@ def authenticate(
         record(session, "auth.login", actor_id=None, subject_type="login",
                outcome="locked" if locked else "failed")
     return LoginResult(ok=False, locked=locked, minutes_left=window_minutes if locked else 0)
+
+
+# ---------------------------------------------------------------------------- short codes
+
+def _code_key(user_id: int) -> str:
+    return f"code:{user_id}"
+
+
+def code_attempts_locked(session: Session, user_id: int, window_minutes: int) -> bool:
+    """Whether the user entered too many wrong packet codes lately (throttle in the database)."""
+    row = _throttle_state(session, _code_key(user_id), timedelta(minutes=window_minutes))
+    return bool(row and row.locked_until and row.locked_until > utcnow())
+
+
+def authenticate_code_attempt(session: Session, user_id: int, *, ok: bool, max_failures: int,
+                              window_minutes: int) -> None:
+    """Count a wrong packet code (a right one needs no write)."""
+    if ok:
+        return
+    key = _code_key(user_id)
+    row = _throttle_state(session, key, timedelta(minutes=window_minutes))
+    if row is None:
+        row = session.get(LoginThrottle, key)
+        if row is None:
+            row = LoginThrottle(email_key=key, failures=0, window_started_at=utcnow())
+            session.add(row)
+        row.failures, row.window_started_at, row.locked_until = 0, utcnow(), None
+    row.failures += 1
+    if row.failures >= max_failures:
+        row.locked_until = utcnow() + timedelta(minutes=window_minutes)
+    record(session, "scorecard.code", actor_id=user_id, subject_type="user", subject_id=user_id,
+           outcome="failed")
