@@ -172,14 +172,17 @@ def propose_plan(needs: Sequence[CompetencyNeed]) -> list[StepDraft]:
         covering = [s for s in steps if need.key in s.focus]
         if len(covering) >= 2:
             continue
-        candidates = [manager, behavioural, deep_dive, domain_step, screen, work_sample]
-        for step in candidates:
-            if step not in covering and len(step.focus) < step.capacity:
-                step.focus.append(need.key)
-                break
-        else:
-            manager.minutes += MINUTES_PER_COMPETENCY  # make room rather than skip a hurdle
-            manager.focus.append(need.key)
+        covering_ids = {id(s) for s in covering}
+        preferred = [manager, behavioural, deep_dive, domain_step, screen, work_sample, *steps]
+        candidates: list[StepDraft] = []
+        for step in preferred:  # keep the order of preference, each step once (by identity)
+            if id(step) not in covering_ids and all(step is not c for c in candidates):
+                candidates.append(step)
+        roomy = next((s for s in candidates if len(s.focus) < s.capacity), None)
+        target = roomy or candidates[0]
+        if roomy is None:
+            target.minutes += MINUTES_PER_COMPETENCY  # make room rather than skip a hurdle
+        target.focus.append(need.key)
     return [step for step in steps if step.focus]
 
 
@@ -227,13 +230,18 @@ def propose_kit(
             c.alternate_of == option.public_id for c in chosen
         )
 
-    # Round 1: one question per competency.
+    # Round 1: one question per competency, fitting the minutes where possible (a competency
+    # whose every question is too long still gets its shortest one: coverage comes first).
+    # Work samples are long, so a kit holds one unless the minutes allow more.
     for key in focus:
-        for option in by_competency.get(key, []):
-            if not blocked(option):
-                chosen.append(option)
-                used_minutes += option.minutes
-                break
+        pool = [o for o in by_competency.get(key, []) if not blocked(o)]
+        if any(c.kind == "work-sample" for c in chosen):
+            pool = [o for o in pool if o.kind != "work-sample"] or pool
+        fitting = [o for o in pool if used_minutes + o.minutes <= budget]
+        pick = fitting[0] if fitting else min(pool, key=lambda o: o.minutes, default=None)
+        if pick is not None:
+            chosen.append(pick)
+            used_minutes += pick.minutes
     # Further rounds: add questions of a kind not yet used for that competency, while they fit.
     added = True
     while added:

@@ -96,3 +96,16 @@ def test_kit_skips_alternates_of_chosen_questions() -> None:
 def test_work_sample_step_prefers_work_sample_questions() -> None:
     options = [_option(1, "a"), _option(2, "a", "work-sample", minutes=30)]
     assert propose_kit(["a"], 45, "mid", options, prefer_work_sample=True)[0] == 2
+
+
+def test_kit_keeps_within_minutes_with_one_work_sample() -> None:
+    options = [
+        _option(1, "a", "work-sample", minutes=30), _option(2, "a", minutes=10),
+        _option(3, "b", "work-sample", minutes=30), _option(4, "b", minutes=10),
+        _option(5, "c", "work-sample", minutes=30), _option(6, "c", minutes=10),
+    ]
+    chosen = propose_kit(["a", "b", "c"], 60, "mid", options, prefer_work_sample=True)
+    minutes = {o.version_id: o.minutes for o in options}
+    assert chosen[0] == 1
+    assert {4, 6} <= set(chosen)
+    assert sum(minutes[v] for v in chosen) <= 60 - 10
