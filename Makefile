@@ -38,11 +38,22 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 ## make serve: gunicorn with several workers in production mode (needs HIRING_SECRET_KEY)
+## (no gunicorn access log: it would record client addresses and full URLs, search terms
+## included; the app logs one line per request with its id, user id and duration instead)
 serve: install
 	@test -n "$$HIRING_SECRET_KEY" || { echo "make serve: set HIRING_SECRET_KEY (32+ random characters) first" >&2; exit 2; }
 	HIRING_ENV=production $(FLASK) db upgrade
 	HIRING_ENV=production $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(BIND) \
-		--access-logfile - --timeout 120 wsgi:app
+		--timeout 120 wsgi:app
+
+## make bank-summary: question counts per role, competency and domain pack (Markdown tables)
+bank-summary: install
+	$(FLASK) bank summary
+
+## make load: the load and fault harness (SECURITY.md L1-L5, F1-F3) and throughput, on SQLite
+## and on a throwaway PostgreSQL cluster; prints every figure (see README "Performance")
+load: install system-deps
+	$(PY) benchmarks/load.py --db both
 
 lint: install-dev
 	$(PY) -m ruff check .

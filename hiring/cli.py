@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.engine import make_url
 
 from . import db as database
@@ -146,25 +149,257 @@ def users_reset_password(email: str, password_stdin: bool) -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load demo users and data (refused when HIRING_ENV=production)."""
-    from .demo import DemoAlreadyLoaded, load_demo
+    from .demo import DemoAlreadyLoaded, demo_summary, load_demo
 
     if current_app.config["HIRING_ENV"] == "production":
         _fail("demo data is refused when HIRING_ENV=production")
     try:
         with write_session() as session:
             credentials = load_demo(session)
+            summary = demo_summary(session)
     except DemoAlreadyLoaded:
         click.echo("Demo data is already loaded; nothing changed. Passwords were printed the "
                    "first time; `flask --app hiring users reset-password --email E` makes a "
                    "new one.")
         return
+    click.echo("Demo data loaded: " + ", ".join(f"{n} {k}" for k, n in summary.items()) + ".")
     click.echo("Demo users (shown once; fictional people):")
     width = max(len(c.email) for c in credentials)
     for c in credentials:
         click.echo(f"  {c.email.ljust(width)}  {c.password}  ({', '.join(c.roles)})")
 
 
+# ---------------------------------------------------------------------------- backup, restore
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--overwrite", is_flag=True, help="Replace FILE if it exists.")
+def backup_command(file: Path, overwrite: bool) -> None:
+    """Back up the SQLite database to FILE (online backup API, checked); PostgreSQL: pg_dump."""
+    from .backup import BackupError, backup_sqlite, pg_dump_command
+
+    url = current_app.config["DATABASE_URL"]
+    if make_url(url).get_backend_name() != "sqlite":
+        click.echo("This instance runs on PostgreSQL: back it up with pg_dump, e.g.\n  "
+                   + pg_dump_command(url, str(file)), err=True)
+        sys.exit(2)
+    try:
+        report = backup_sqlite(url, file, overwrite=overwrite)
+    except BackupError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"Backed up {_safe_url(url)} to {report.path} ({report.size} bytes, "
+               f"{report.total_rows} rows, revision {report.revision}); integrity_check: "
+               f"{report.integrity}.")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def restore_command(file: Path) -> None:
+    """Restore a backup FILE into this instance's empty SQLite database (refused if it has data)."""
+    from .backup import BackupError, pg_restore_command, restore_sqlite
+
+    url = current_app.config["DATABASE_URL"]
+    if make_url(url).get_backend_name() != "sqlite":
+        click.echo("This instance runs on PostgreSQL: restore a pg_dump file with pg_restore "
+                   "into an empty database, e.g.\n  " + pg_restore_command(url, str(file)),
+                   err=True)
+        sys.exit(2)
+    try:
+        report = restore_sqlite(file, url)
+    except BackupError as exc:
+        _fail(str(exc))
+        return
+    head = database.head_revision()
+    click.echo(f"Restored {file} into {_safe_url(url)} ({report.total_rows} rows, revision "
+               f"{report.revision}); integrity_check: {report.integrity}.")
+    if report.revision != head:
+        click.echo(f"The backup is at revision {report.revision}; run `flask --app hiring db "
+                   f"upgrade` to bring it to {head}.")
+
+
 def register_commands(app: Flask) -> None:
     """Attach every command group to ``app``."""
-    for group in (db_cli, users_cli, demo_cli):
+    for group in (db_cli, users_cli, demo_cli, bank_cli, scores_cli):
         app.cli.add_command(group)
+    from .cli_models import history_cli, model_cli  # the learned model's commands
+
+    for group in (history_cli, model_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
+
+# ---------------------------------------------------------------------------- bank
+
+bank_cli = AppGroup("bank", help="Check, load, export and summarise the question bank.")
+_BANK_DIR = click.Path(file_okay=False, path_type=str)
+# Printing every change of a first load (hundreds of lines) helps no one; --verbose does.
+_BANK_MAX_LISTED = 30
+
+
+def _bank_dir(directory: str | None) -> tuple[Path, str]:
+    """The bank folder (default: question_bank/ at the project root) and how to show it."""
+    from . import PROJECT_ROOT
+
+    path = Path(directory) if directory else PROJECT_ROOT / "question_bank"
+    shown = os.path.relpath(path)
+    return path, (str(path) if shown.startswith("..") else shown)
+
+
+def _echo_problems(problems: list[Any], shown: str, *, warning: bool = False) -> None:
+    for problem in problems:
+        where = f"{shown}/{problem.file}" if problem.file != "(app)" else problem.file
+        label = "warning: " if warning else ""
+        click.echo(f"{where}:{problem.line}: {problem.item}: {label}{problem.message}",
+                   err=not warning)
+
+
+def _fail_problems(problems: list[Any], shown: str, what: str) -> None:
+    _echo_problems(problems, shown)
+    files = len({p.file for p in problems})
+    _fail(f"{len(problems)} error(s) in {files} file(s); {what}")
+
+
+@bank_cli.command("check")
+@click.argument("directory", required=False, type=_BANK_DIR)
+def bank_check(directory: str | None) -> None:
+    """Validate the bank files and report every error (the database is not touched)."""
+    from .question_bank import read_bank
+
+    path, shown = _bank_dir(directory)
+    bank = read_bank(path)
+    _echo_problems(bank.warnings, shown, warning=True)
+    if bank.problems:
+        _fail_problems(bank.problems, shown, "nothing is loadable until they are fixed.")
+    click.echo(f"{shown}: {bank.describe()}; no errors.")
+
+
+@bank_cli.command("load")
+@click.argument("directory", required=False, type=_BANK_DIR)
+@click.option("--verbose", is_flag=True, help="List every change, however many.")
+def bank_load(directory: str | None, verbose: bool) -> None:
+    """Load the bank files into the database in one transaction (all or nothing)."""
+    from .operations.bank import BankInvalid, load_bank
+    from .question_bank import read_bank
+
+    path, shown = _bank_dir(directory)
+    bank = read_bank(path)
+    if bank.problems:
+        _fail_problems(bank.problems, shown, "nothing was written.")
+    try:
+        with write_session() as session:
+            report = load_bank(session, bank)
+    except BankInvalid as exc:
+        _fail_problems(exc.problems, shown, "nothing was written.")
+        return
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    if not report.changed:
+        click.echo(f"No changes: the database already matches {shown} ({bank.describe()}).")
+        return
+    click.echo(f"Loaded {shown} ({bank.describe()}): {report.summary()}.")
+    lines = ([f"  + {x}" for x in report.added] + [f"  ~ {x}" for x in report.versioned]
+             + [f"  ~ {x}" for x in report.updated] + [f"  - {x} (retired)" for x in
+                                                       report.retired]
+             + [f"  + {x} (restored)" for x in report.restored])
+    if verbose or len(lines) <= _BANK_MAX_LISTED:
+        for line in lines:
+            click.echo(line)
+    else:
+        click.echo(f"  ({len(lines)} changes; --verbose lists them)")
+
+
+@bank_cli.command("export")
+@click.argument("directory", type=_BANK_DIR)
+@click.option("--replace", is_flag=True,
+              help="Delete the bank files already in DIRECTORY before writing.")
+def bank_export(directory: str, replace: bool) -> None:
+    """Write the loaded bank to DIRECTORY as files; app-created content to DIRECTORY/app-created."""
+    from .operations.bank import export_bank
+
+    path, shown = _bank_dir(directory)
+    try:
+        with write_session() as session:
+            report = export_bank(session, path, replace=replace)
+    except OperationError as exc:
+        _fail(str(exc))
+        return
+    click.echo(f"Wrote {len(report.files)} files to {shown} ({report.counts}).")
+    if report.app_files:
+        click.echo(f"Wrote {len(report.app_files)} files of app-created content to "
+                   f"{shown}/app-created ({report.app_counts}); `bank check` and `bank load` "
+                   f"do not read that folder.")
+    if report.problems:
+        _fail_problems(report.problems, shown, "the export does not pass `bank check`.")
+
+
+@bank_cli.command("summary")
+@click.argument("directory", required=False, type=_BANK_DIR)
+@click.option("--database", "from_database", is_flag=True,
+              help="Summarise what is loaded (files and app-created) instead of the files.")
+def bank_summary(directory: str | None, from_database: bool) -> None:
+    """Print question counts per role, competency and domain pack as Markdown tables."""
+    from .question_bank import read_bank, summarize, summary_markdown
+
+    if from_database:
+        from .db import read_session
+        from .operations.bank import database_bank
+
+        with read_session() as session:
+            bank = database_bank(session, source=None)
+    else:
+        path, shown = _bank_dir(directory)
+        bank = read_bank(path)
+        if bank.problems:
+            _fail_problems(bank.problems, shown, "fix them first (`bank check`).")
+    click.echo(summary_markdown(summarize(bank)))
+
+
+# ---------------------------------------------------------------------------- scores
+
+scores_cli = AppGroup("scores", help="Recompute stored scores and prove they reproduce.")
+
+
+def _print_verify(label: str, report: Any) -> None:
+    click.echo(f"{label}: {report.checked} stored scores re-scored from their own inputs, "
+               f"{report.reproduced} reproduce exactly, {len(report.mismatches)} mismatches.")
+    for application_id, problem in report.mismatches[:50]:
+        click.echo(f"  mismatch: application {application_id}: {problem}")
+
+
+@scores_cli.command("rebuild")
+@click.option("--requisition", "requisition_ids", type=int, multiple=True,
+              help="Only this requisition (repeatable); default: all.")
+@click.option("--check", is_flag=True, help="Only verify the stored scores; change nothing.")
+def scores_rebuild(requisition_ids: tuple[int, ...], check: bool) -> None:
+    """Recompute every score from the evidence and prove the stored values reproduce."""
+    from .db import read_session
+    from .operations.scoring import recompute_all, verify_stored
+
+    ids = list(requisition_ids) or None
+    if check:
+        with read_session() as session:
+            report = verify_stored(session, requisition_ids=ids)
+        _print_verify("Checked", report)
+        if not report.ok:
+            sys.exit(1)
+        return
+    with write_session() as session:
+        before = verify_stored(session, requisition_ids=ids)
+        _print_verify("Before", before)
+        summary = recompute_all(session, trigger="cli.rebuild", requisition_ids=ids,
+                                force=[app_id for app_id, _ in before.mismatches])
+        states = ", ".join(f"{n} {state}" for state, n in sorted(summary.states.items()))
+        click.echo(f"Recomputed {summary.computed} applications in {summary.requisitions} "
+                   f"requisitions: {summary.unchanged} unchanged, {summary.updated} updated, "
+                   f"{summary.inserted} added, {summary.removed} removed"
+                   f"{f' ({states})' if states else ''}.")
+        session.flush()
+        after = verify_stored(session, requisition_ids=ids)
+        _print_verify("After", after)
+    if not (before.ok and after.ok):
+        sys.exit(1)

@@ -89,6 +89,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HIRING_RENDER_CONCURRENCY", "RENDER_CONCURRENCY", 2,
             "PDF renders running at once across all workers; beyond it 503 + Retry-After.",
             _parse_int),
+    Setting("HIRING_RENDER_PROCESSES", "RENDER_PROCESSES", 2,
+            "Warm PDF render processes per app process, started at the first render (never more "
+            "than the concurrency cap).", _parse_int),
+    Setting("HIRING_PACKETS_STRICT_FETCH", "PACKETS_STRICT_FETCH", None,
+            "A packet asking for any URL besides data: and its own assets fails to render "
+            "(on when HIRING_ENV=test); otherwise the fetch is logged and skipped.", _parse_bool),
     Setting("HIRING_MAX_UPLOAD_MB", "MAX_UPLOAD_MB", 10,
             "Largest request body (uploads, imports) in MiB; larger requests get 413.",
             _parse_int),
@@ -157,6 +163,9 @@ def load_config(
         raise ConfigError(f"HIRING_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
     if str(config["PAPER_SIZE"]).lower() not in {"a4", "letter"}:
         raise ConfigError(f"HIRING_PAPER_SIZE must be A4 or Letter, not {config['PAPER_SIZE']!r}")
+
+    if config.get("PACKETS_STRICT_FETCH") is None:
+        config["PACKETS_STRICT_FETCH"] = env == "test"
 
     instance_path = _resolve_instance_path(str(config["INSTANCE_PATH"]))
     config["INSTANCE_PATH"] = str(instance_path)

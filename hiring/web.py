@@ -103,6 +103,11 @@ def _handle_operation_error(exc: OperationError) -> tuple[str, int]:
 
         from .operations.audit import record_denial
 
+        # A POST's own write transaction (BEGIN IMMEDIATE on SQLite) must end first, or the
+        # denial's separate unit of work waits out the busy timeout behind it.
+        request_session = g.get("hiring_session")
+        if request_session is not None:
+            request_session.rollback()
         record_denial(getattr(current_user, "id", None), request.endpoint or request.path,
                       f"{exc.status}: {exc}"[:200])
         return error_page(exc.status)  # no detail: do not disclose what exists
@@ -118,6 +123,80 @@ def _handle_unexpected(exc: Exception) -> tuple[str, int] | Response:
     return error_page(500)
 
 
+def _handle_render_busy(exc: Exception) -> Response:
+    """Every PDF render slot is taken (SECURITY.md PDF-3): 503 with Retry-After."""
+    body, status = error_page(503, "Several PDFs are being prepared right now. Try again in a "
+                                   "few seconds.")
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Retry-After"] = str(getattr(exc, "retry_after", 5))
+    return response
+
+
+def _handle_render_timeout(exc: Exception) -> tuple[str, int]:
+    """A PDF render ran past its time limit and was stopped."""
+    from flask import current_app
+
+    current_app.logger.warning("packet render timed out request_id=%s", g.get("request_id"))
+    return error_page(503, "This PDF took too long to prepare and was stopped. Try again; if it "
+                           "keeps happening, tell an administrator.")
+
+
+#: Seconds a client is told to wait after the database stayed locked past the busy timeout.
+DATABASE_BUSY_RETRY_AFTER = 5
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the write lock stayed taken too long", not a broken database.
+
+    SQLite: ``database is locked`` / ``database is busy`` after ``busy_timeout``; PostgreSQL:
+    SQLSTATE 55P03 (``lock_timeout``), should a deployment set one.
+    """
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "55P03":
+        return True
+    message = str(orig if orig is not None else exc).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def _handle_database_error(exc: Exception) -> tuple[str, int] | Response:
+    """A write waited out the busy timeout (SECURITY.md F2): 503 + Retry-After, input kept.
+
+    The posted fields are rendered back (never passwords or files) with a fresh CSRF token and a
+    "send again" button, as after a CSRF failure; JSON callers (autosave) get JSON. Any other
+    database error is an ordinary 500.
+    """
+    if not is_lock_timeout(exc):
+        return _handle_unexpected(exc)
+    from flask import current_app, jsonify
+
+    request_session = g.get("hiring_session")
+    if request_session is not None:
+        request_session.rollback()
+    current_app.logger.warning("database busy request_id=%s endpoint=%s",
+                               g.get("request_id"), request.endpoint)
+    message = ("The database is busy with other changes; nothing was saved yet. Try again in a "
+               "few seconds.")
+    response: Response
+    if request.method in ("GET", "HEAD") or not request.form and not request.is_json:
+        body, status = error_page(503, message)
+        response = Response(body, status=status, mimetype="text/html")
+    elif request.is_json or request.accept_mimetypes.best == "application/json" or \
+            (request.endpoint or "").endswith("autosave"):
+        response = jsonify(ok=False, busy=True, message=message)
+        response.status_code = 503
+    else:
+        fields = [
+            (name, value) for name, value in request.form.items(multi=True)
+            if name != "csrf_token" and "password" not in name
+            and name not in {"current", "new", "confirm"}
+        ]
+        body = render_template("errors/busy.html", fields=fields, action=request.path,
+                               request_id=g.get("request_id", ""))
+        response = Response(body, status=503, mimetype="text/html")
+    response.headers["Retry-After"] = str(DATABASE_BUSY_RETRY_AFTER)
+    return response
+
+
 def init_web(app: Flask) -> None:
     """Register hooks, error handlers and blueprints on ``app``."""
     app.before_request(_start_request)
@@ -126,6 +205,14 @@ def init_web(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http_error)
     app.register_error_handler(OperationError, _handle_operation_error)
     app.register_error_handler(Exception, _handle_unexpected)
+    from sqlalchemy.exc import OperationalError
+
+    app.register_error_handler(OperationalError, _handle_database_error)
+
+    from .packets.pool import RenderBusy, RenderTimeout
+
+    app.register_error_handler(RenderBusy, _handle_render_busy)
+    app.register_error_handler(RenderTimeout, _handle_render_timeout)
 
     from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -139,11 +226,19 @@ def init_web(app: Flask) -> None:
 
     from .views.admin import bp as admin_bp
     from .views.auth import bp as auth_bp
+    from .views.bank import bp as bank_bp
+    from .views.candidates import bp as candidates_bp
+    from .views.debrief import bp as debrief_bp
     from .views.interviews import bp as interviews_bp
     from .views.main import bp as main_bp
+    from .views.models import bp as models_bp
+    from .views.ranking import bp as ranking_bp
     from .views.requisitions import bp as requisitions_bp
+    from .views.scorecards import bp as scorecards_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, requisitions_bp, interviews_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, requisitions_bp, interviews_bp,
+                      candidates_bp, scorecards_bp, bank_bp, debrief_bp, ranking_bp,
+                      models_bp):
         app.register_blueprint(blueprint)
 
 

@@ -11,9 +11,6 @@ import functools
 import itertools
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,91 +20,15 @@ import pytest
 
 from hiring import create_app
 from hiring import db as database
+from tests.pgcluster import PG_INSTALL_HINT, PostgresCluster
+from tests.pgcluster import free_port as _free_port  # noqa: F401 - kept for older imports
+from tests.pgcluster import pg_bin as _pg_bin
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-PG_INSTALL_HINT = (
-    "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin. Install them with "
-    "`apt-get install -y postgresql` (as root; `make test` does this when run as root)."
-)
 
 
 # --------------------------------------------------------------------------- PostgreSQL cluster
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _pg_bin() -> Path | None:
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
-    return candidates[0].parent if candidates else None
-
-
-class PostgresCluster:
-    """A private PostgreSQL cluster on 127.0.0.1, started for the test run and stopped after."""
-
-    def __init__(self, bin_dir: Path) -> None:
-        self.bin_dir = bin_dir
-        self.root = Path(tempfile.mkdtemp(prefix="hiring-pg-"))
-        self.data = self.root / "data"
-        self.sockets = self.root / "sock"
-        self.port = _free_port()
-        self.as_root = os.geteuid() == 0
-        self._counter = itertools.count()
-
-    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        command = list(args)
-        if self.as_root:
-            # PostgreSQL refuses to run as root: run it as the postgres user, from a directory
-            # that user can read.
-            command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(
-            command, cwd=self.root, check=True, capture_output=True, text=True, timeout=120
-        )
-
-    def start(self) -> None:
-        self.sockets.mkdir()
-        if self.as_root:
-            shutil.chown(self.root, "postgres")
-            shutil.chown(self.sockets, "postgres")
-            os.chmod(self.root, 0o755)  # noqa: S103 - the postgres user must enter it
-        self._run(str(self.bin_dir / "initdb"), "-D", str(self.data), "-A", "trust",
-                  "-U", "postgres", "-E", "UTF8", "--no-locale")
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-            f"-c unix_socket_directories={self.sockets} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.root / "server.log"), "-w", "-t", "60", "start")
-
-    def stop(self) -> None:
-        try:
-            self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
-                      "-w", "stop")
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)
-
-    def url(self, dbname: str) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
-
-    def admin(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.url("postgres").replace("+psycopg", ""),
-                             autocommit=True) as conn:
-            conn.execute(sql)
-
-    def new_database(self, template: str | None = None) -> str:
-        name = f"t{os.getpid()}_{next(self._counter)}"
-        suffix = f" TEMPLATE {template}" if template else ""
-        self.admin(f"CREATE DATABASE {name}{suffix}")
-        return name
-
-    def drop_database(self, name: str) -> None:
-        self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+# The cluster itself lives in tests/pgcluster.py (benchmarks/load.py uses it too).
 
 
 @pytest.fixture(scope="session")

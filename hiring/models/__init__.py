@@ -31,6 +31,7 @@ from .interviews import (
     ScorecardAmendment,
     ScorecardStatus,
 )
+from .models_ml import HistoryBatch, HistoryDemographics, HistoryRow, ModelVersion
 from .packets import RenderLease
 from .pipeline import (
     Application,
@@ -54,8 +55,13 @@ from .pipeline import (
     TeamModel,
     Visibility,
 )
+from .scoring import RankingMove, Score, ScoringRun
 
 __all__ = [
+    "HistoryBatch",
+    "HistoryDemographics",
+    "HistoryRow",
+    "ModelVersion",
     "Decision",
     "DecisionKind",
     "Outcome",
@@ -109,4 +115,7 @@ __all__ = [
     "UserRole",
     "Visibility",
     "utcnow",
+    "RankingMove",
+    "Score",
+    "ScoringRun",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -241,6 +242,10 @@ class Application(Base):
         ForeignKey("import_batches.id", ondelete="SET NULL")
     )
     version: Mapped[int] = mapped_column(default=1)
+    # SECURITY.md AI-6: when the candidate was told how scores assist the decision, and whether
+    # they asked for an alternative process (then never scored or ranked automatically).
+    notice_at: Mapped[datetime | None]
+    alternative_process: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     candidate: Mapped[Candidate] = relationship(back_populates="applications")
     requisition: Mapped[Requisition] = relationship()

@@ -277,6 +277,10 @@ def update_settings(
     whether scores are hidden. The profile and level stay pinned (a new requisition changes them).
     """
     _require_manager(actor, requisition)
+    # Re-read under a row lock so that two saves sent with the same version cannot both pass
+    # the check (PostgreSQL; on SQLite BEGIN IMMEDIATE already serialises them).
+    session.scalar(select(Requisition).where(Requisition.id == requisition.id)
+                   .with_for_update().execution_options(populate_existing=True))
     if requisition.version != expected_version:
         raise Conflict("This requisition was changed by someone else since you opened it.")
     allowed = {"title", "headcount", "location", "timezone", "team_model", "retention_days",

@@ -171,9 +171,11 @@ def save_draft(session: Session, interview_id: int, user: User, data: ScorecardI
     scorecard = own_scorecard(session, interview, user)
     if scorecard is None:
         scorecard = Scorecard(interview_id=interview.id, interviewer_id=user.id)
-        session.add(scorecard)
         try:
+            # Added inside the savepoint, so that its rollback also drops the pending row
+            # (on PostgreSQL two tabs really do race here; SQLite serialises them).
             with session.begin_nested():
+                session.add(scorecard)
                 session.flush()
         except IntegrityError:
             # Another request created it first (two tabs): use that one.
@@ -235,6 +237,10 @@ def submit(session: Session, interview_id: int, user: User, data: ScorecardInput
     session.refresh(scorecard)
     record(session, "scorecard.submit", actor_id=user.id, subject_type="scorecard",
            subject_id=scorecard.id, interview=interview.id)
+    from .scoring import recompute_after_evidence_change  # evidence changed: score again
+
+    recompute_after_evidence_change(session, interview.application_id,
+                                    trigger="scorecard.submit", actor_id=user.id)
     return scorecard
 
 
@@ -282,6 +288,10 @@ def amend(session: Session, scorecard_id: int, user: User, changes: dict[int, Ra
     session.flush()
     record(session, "scorecard.amend", actor_id=user.id, subject_type="scorecard",
            subject_id=scorecard.id, after_debrief=amendment.after_debrief)
+    from .scoring import recompute_after_evidence_change  # evidence changed: score again
+
+    recompute_after_evidence_change(session, scorecard.interview.application_id,
+                                    trigger="scorecard.amend", actor_id=user.id)
     return amendment
 
 

@@ -35,6 +35,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from hiring.scoring.profile import (
     DEFAULT_COVERAGE_FLOOR,
@@ -57,6 +58,9 @@ MIN_OUTCOMES = 40
 MIN_PER_CLASS = 10
 N_FOLDS = 5
 N_BOOTSTRAP = 200
+# Above this many training rows the bootstrap is linearised (see _bootstrap_coefficients).
+BOOTSTRAP_REFIT_MAX_ROWS = 10_000
+_BOOTSTRAP_BATCH = 25
 CALIBRATION_BINS = 5
 # Ten events per variable: the usual rule of thumb for a stable logistic regression, where an
 # "event" is the rarer outcome.
@@ -269,7 +273,8 @@ class ModelCard:
     on noise would replace the transparent default for nothing (with the margin: under one in ten).
     ``calibration`` bins the out-of-fold predictions; ``coefficients`` lists the standardized
     coefficient, its bootstrap 95 % interval and the profile's weight per
-    competency; ``disagreements`` states in words where the interval lies entirely below zero
+    competency (``bootstrap_method`` says whether resamples were refitted or, above 10,000 rows,
+    linearised); ``disagreements`` states in words where the interval lies entirely below zero
     (the profile's weights are all positive). ``range_restriction`` compares the rating spread
     among hires with that among applicants. ``metadata`` is whatever the caller passed (role,
     level, dates, sources).
@@ -295,6 +300,7 @@ class ModelCard:
     random_state: int
     n_bootstrap: int
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    bootstrap_method: str = "refit"
 
     def to_json(self) -> dict[str, Any]:
         """The whole card as a JSON-able dict; ``["model"]`` is what scoring needs."""
@@ -319,6 +325,7 @@ class ModelCard:
             "random_state": self.random_state,
             "n_bootstrap": self.n_bootstrap,
             "metadata": dict(self.metadata),
+            "bootstrap_method": self.bootstrap_method,
         }
 
     @classmethod
@@ -340,9 +347,15 @@ def learned_pipeline(random_state: int = 0) -> Pipeline:
         [
             ("impute", SimpleImputer(strategy="mean", keep_empty_features=True)),
             ("standardize", StandardScaler()),
-            ("logistic", LogisticRegression(random_state=random_state, max_iter=1000)),
+            ("logistic", _logistic(random_state)),
         ]
     )
+
+
+def _logistic(random_state: int) -> LogisticRegression:
+    # The default L2 penalty (C=1) with the Newton-Cholesky solver: the same optimum as lbfgs,
+    # reached in a handful of iterations, which keeps training on 50,000 rows within seconds.
+    return LogisticRegression(random_state=random_state, max_iter=1000, solver="newton-cholesky")
 
 
 def recalibrated_profile_fit(profile: ProfileFit, random_state: int = 0) -> Pipeline:
@@ -350,7 +363,7 @@ def recalibrated_profile_fit(profile: ProfileFit, random_state: int = 0) -> Pipe
     return Pipeline(
         [
             ("profile_fit", clone(profile)),
-            ("logistic", LogisticRegression(random_state=random_state, max_iter=1000)),
+            ("logistic", _logistic(random_state)),
         ]
     )
 
@@ -426,24 +439,130 @@ def _cross_validate(
     return summary, out_of_fold
 
 
-def _bootstrap_coefficients(
-    X: np.ndarray, y: np.ndarray, random_state: int, n_bootstrap: int
+def _penalized_logistic(
+    Z: np.ndarray, y: np.ndarray, c: np.ndarray, start: np.ndarray
 ) -> np.ndarray:
+    """Minimise ``sum_i c_i logloss_i + ||w||^2 / 2`` (intercept unpenalised) by Newton's method.
+
+    This is :class:`LogisticRegression`'s objective (L2, C=1) with sample weights ``c``, i.e.
+    with rows repeated ``c`` times. Returns ``[intercept, *coefficients]``.
+    """
+    Z1 = np.hstack([np.ones((Z.shape[0], 1)), Z])
+    penalty = np.ones(Z1.shape[1])
+    penalty[0] = 0.0
+    cy = c * y
+
+    def objective(theta: np.ndarray) -> float:
+        eta = Z1 @ theta
+        return float(c @ np.logaddexp(0.0, eta) - cy @ eta + 0.5 * penalty @ theta**2)
+
+    theta = start.astype(float).copy()
+    value = objective(theta)
+    for _ in range(100):
+        p = expit(Z1 @ theta)
+        gradient = Z1.T @ (c * p - cy) + penalty * theta
+        hessian = (Z1 * (c * p * (1.0 - p))[:, None]).T @ Z1 + np.diag(penalty)
+        try:
+            step = np.linalg.solve(hessian, gradient)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
+        size = 1.0
+        for _ in range(40):  # backtracking: Newton from a good start rarely needs it
+            candidate = theta - size * step
+            new_value = objective(candidate)
+            if new_value <= value + 1e-12 * max(1.0, abs(value)):
+                break
+            size /= 2
+        theta, value = candidate, new_value
+        if np.max(np.abs(size * step)) < 1e-10:
+            break
+    return theta
+
+
+def _weighted_standardized(
+    X: np.ndarray, observed: np.ndarray, c: np.ndarray
+) -> np.ndarray:
+    """The pipeline's mean imputation and standardization, fitted on rows repeated ``c`` times."""
+    X0 = np.where(observed, X, 0.0)
+    seen = (c[:, None] * observed).sum(axis=0)
+    # keep_empty_features=True: a column never observed is imputed with 0 (then constant).
+    means = np.divide((c[:, None] * X0).sum(axis=0), seen, out=np.zeros(X.shape[1]),
+                      where=seen > 0)
+    filled = np.where(observed, X, means)
+    total = c.sum()
+    centre = (c[:, None] * filled).sum(axis=0) / total
+    variance = (c[:, None] * (filled - centre) ** 2).sum(axis=0) / total
+    scale = np.sqrt(variance)
+    # StandardScaler leaves (near-)constant columns unscaled.
+    scale[scale < 10 * np.finfo(float).eps] = 1.0
+    return (filled - centre) / scale
+
+
+def _bootstrap_coefficients(
+    X: np.ndarray,
+    y: np.ndarray,
+    random_state: int,
+    n_bootstrap: int,
+    final: Pipeline,
+) -> tuple[np.ndarray, str]:
+    """Coefficient draws over bootstrap resamples of the training rows, and the method used.
+
+    Up to :data:`BOOTSTRAP_REFIT_MAX_ROWS` rows, every resample is refitted: imputation,
+    standardization and the penalised logistic regression, exactly the pipeline's objective
+    (solved by Newton's method, warm-started at the full-sample fit). Above it, each resample's
+    coefficients are one Newton step from the full-sample fit using the full-sample curvature
+    (the linearised bootstrap): at that size the two agree to a small fraction of the interval
+    width, and training stays within seconds.
+    """
     rng = np.random.default_rng(random_state)
-    pipeline = learned_pipeline(random_state)
-    draws = []
+    n = y.shape[0]
+    y = y.astype(float)
+    logistic = final.named_steps["logistic"]
+    theta_hat = np.concatenate([logistic.intercept_, logistic.coef_[0]])
+    linearised = n > BOOTSTRAP_REFIT_MAX_ROWS
+    if linearised:
+        Z = final[:-1].transform(X)
+        Z1 = np.hstack([np.ones((n, 1)), Z])
+        p = expit(Z1 @ theta_hat)
+        scores = Z1 * (p - y)[:, None]
+        penalty = np.ones(Z1.shape[1])
+        penalty[0] = 0.0
+        inverse = np.linalg.pinv((Z1 * (p * (1.0 - p))[:, None]).T @ Z1 + np.diag(penalty))
+    else:
+        observed = ~np.isnan(X)
+    draws: list[np.ndarray] = []
+    pending: list[np.ndarray] = []  # linearised: resample counts, multiplied in batches
+
+    def flush() -> None:
+        # The full-sample gradient is zero at the fit, so a resample's is sum_i (c_i - 1) s_i;
+        # one matrix product per batch instead of one per resample.
+        gradients = (np.vstack(pending) - 1.0) @ scores
+        draws.extend((theta_hat - gradients @ inverse.T)[:, 1:])
+        pending.clear()
+
     attempts = 0
-    while len(draws) < n_bootstrap:
+    while len(draws) + len(pending) < n_bootstrap:
         attempts += 1
         if attempts > 10 * n_bootstrap:
             raise RuntimeError("bootstrap kept drawing samples with a single outcome class")
-        idx = rng.integers(0, y.shape[0], y.shape[0])
+        idx = rng.integers(0, n, n)
         # A resample with one class cannot be fitted; with >= 10 of each class this is rare.
-        if np.unique(y[idx]).size < 2:
+        successes = int(y[idx].sum())
+        if successes in (0, n):
             continue
-        fitted = clone(pipeline).fit(X[idx], y[idx])
-        draws.append(fitted.named_steps["logistic"].coef_[0])
-    return np.asarray(draws)
+        counts = np.bincount(idx, minlength=n).astype(float)
+        if linearised:
+            pending.append(counts)
+            if len(pending) == _BOOTSTRAP_BATCH:
+                flush()
+            continue
+        used = counts > 0
+        Z = _weighted_standardized(X[used], observed[used], counts[used])
+        draws.append(_penalized_logistic(Z, y[used], counts[used], theta_hat)[1:])
+    if pending:
+        flush()
+    method = "linearised" if linearised else "refit"
+    return np.asarray(draws), method
 
 
 def train_model(
@@ -469,7 +588,32 @@ def train_model(
     Rows below ``coverage_floor`` are left out and counted. Raises :class:`InsufficientData` when
     fewer than 40 outcomes, or fewer than 10 of either class, remain; ``ValueError`` for evidence
     outside 1-4 or labels other than 0/1. Deterministic for a given ``random_state``.
+
+    BLAS runs on one thread meanwhile: the matrices are narrow (one column per competency), so
+    threads buy little, and on a busy host (several gunicorn workers) they cost several times
+    the work.
     """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _train_model(
+            X, y, competencies, weights, bars, applicants=applicants,
+            coverage_floor=coverage_floor, random_state=random_state, n_bootstrap=n_bootstrap,
+            metadata=metadata,
+        )
+
+
+def _train_model(
+    X: Any,
+    y: Any,
+    competencies: Sequence[str],
+    weights: Sequence[int],
+    bars: Sequence[int],
+    *,
+    applicants: Any,
+    coverage_floor: float,
+    random_state: int,
+    n_bootstrap: int,
+    metadata: Mapping[str, Any] | None,
+) -> ModelCard:
     competencies = tuple(competencies)
     weights = tuple(int(w) for w in weights)
     bars = tuple(int(b) for b in bars)
@@ -515,7 +659,7 @@ def train_model(
     scaler = final.named_steps["standardize"]
     logistic = final.named_steps["logistic"]
     coef = logistic.coef_[0]
-    draws = _bootstrap_coefficients(X, y, random_state, n_bootstrap)
+    draws, bootstrap_method = _bootstrap_coefficients(X, y, random_state, n_bootstrap, final)
     lower, upper = np.percentile(draws, [2.5, 97.5], axis=0)
 
     coefficients = []
@@ -634,6 +778,7 @@ def train_model(
         random_state=random_state,
         n_bootstrap=n_bootstrap,
         metadata=dict(metadata or {}),
+        bootstrap_method=bootstrap_method,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
@@ -48,4 +48,8 @@ def home() -> str:
         stats["active_users"] = session.scalar(
             select(func.count(User.id)).where(User.active.is_(True))
         ) or 0
-    return render_template("main/home.html", roles=roles, stats=stats)
+    from ..operations.dashboard import dashboard_for  # issue 7: overdue, interviews, reqs
+
+    board = dashboard_for(db_session(), current_user,
+                          overdue_hours=int(current_app.config["OVERDUE_HOURS"]))
+    return render_template("main/home.html", roles=roles, stats=stats, board=board)

@@ -1,0 +1,1 @@
+"""Benchmarks and the load/fault harness (``benchmarks/load.py``); they print figures."""
