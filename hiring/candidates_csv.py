@@ -141,9 +141,14 @@ def field_problems(values: Mapping[str, str]) -> dict[str, str]:
     return problems
 
 
+# Text an export quotes although it starts with a quote: one or more quotes before a formula
+# character, so that "'=x" typed by someone survives export and import unchanged.
+_QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+
+
 def _unquote_exported(value: str) -> str:
     """Undo the quote :func:`neutralise_cell` puts before a formula-like value."""
-    if value.startswith("'") and value[1:2] in {"=", "+", "-", "@"}:
+    if _QUOTED_FORMULA.match(value):
         return value[1:]
     return value
 
@@ -169,7 +174,7 @@ def _check_header(header: Sequence[str]) -> list[RowError]:
         if name in seen:
             errors.append(RowError(None, name, "appears twice in the header."))
         seen.add(name)
-        if name not in COLUMNS:
+        if name not in COLUMNS and name not in EXPORT_COLUMNS:  # an export's extras are ignored
             hint = ""
             if name.strip().lower() in COLUMNS:
                 hint = f" Column names are exact: write {name.strip().lower()!r}."
@@ -271,7 +276,8 @@ def neutralise_cell(value: object) -> object:
     if isinstance(value, int | float | Decimal):
         return value
     text = str(value)
-    if text.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(text):
+    if text.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(text) or \
+            _QUOTED_FORMULA.match(text):
         return "'" + text
     return text
 

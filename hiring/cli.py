@@ -229,6 +229,11 @@ def register_commands(app: Flask) -> None:
 
     for group in (history_cli, model_cli):
         app.cli.add_command(group)
+    for group in (candidates_cli, retention_cli):  # candidates' data rights (issue 12)
+        app.cli.add_command(group)
+    from .cli_reports import report_cli  # issue 11: report impact
+
+    app.cli.add_command(report_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 
@@ -402,4 +407,79 @@ def scores_rebuild(requisition_ids: tuple[int, ...], check: bool) -> None:
         after = verify_stored(session, requisition_ids=ids)
         _print_verify("After", after)
     if not (before.ok and after.ok):
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------------------- data rights
+
+candidates_cli = AppGroup("candidates", help="Candidates' data rights: export and erasure.")
+retention_cli = AppGroup("retention", help="Erase candidates past their retention period.")
+
+
+@candidates_cli.command("export")
+@click.argument("candidate_id", type=int)
+def candidates_export(candidate_id: int) -> None:
+    """Print everything held about one candidate as JSON (audited)."""
+    import json
+
+    from .operations.privacy import export_candidate, record_export
+
+    try:
+        with write_session() as session:
+            data = export_candidate(session, candidate_id)
+            record_export(session, candidate_id, actor_id=None, channel="cli")
+    except OperationError as exc:
+        _fail(str(exc))
+        return
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+@candidates_cli.command("erase")
+@click.argument("candidate_id", type=int)
+@click.option("--actor", required=True, help="E-mail address of the admin who erases.")
+def candidates_erase(candidate_id: int, actor: str) -> None:
+    """Erase one candidate and everything about them (refused under a legal hold)."""
+    from .operations.privacy import (
+        LegalHold,
+        checkpoint,
+        erase_candidate,
+        find_actor,
+        record_refusal,
+    )
+
+    try:
+        with write_session() as session:
+            user = find_actor(session, actor)
+            actor_id = user.id
+            report = erase_candidate(session, candidate_id, actor=user)
+    except LegalHold as exc:
+        with write_session() as session:
+            record_refusal(session, candidate_id, actor_id=actor_id, why="legal_hold")
+        _fail(str(exc))
+        return
+    except OperationError as exc:
+        _fail(str(exc))
+        return
+    checkpoint()
+    click.echo(report.describe().capitalize() + ".")
+    for mention in report.remaining[:50]:
+        click.echo(f"warning: still mentioned in {mention} (not a candidate record: check it "
+                   f"by hand)", err=True)
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Only say who would be erased; change nothing.")
+def retention_run(dry_run: bool) -> None:
+    """Erase candidates whose requisitions' retention period has passed since the final decision."""
+    from .operations.privacy import checkpoint, run_retention
+
+    with write_session() as session:
+        report = run_retention(session, dry_run=dry_run, channel="cli")
+        if dry_run:
+            session.rollback()
+    if not dry_run and report.erased:
+        checkpoint()
+    for line in report.lines():
+        click.echo(line)
+    if report.failed:
         sys.exit(1)

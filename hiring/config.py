@@ -105,6 +105,10 @@ SETTINGS: tuple[Setting, ...] = (
             "smtp://user:pass@host:port for e-mailed invitations; empty keeps them in the "
             "development outbox page."),
     Setting("HIRING_LOG_LEVEL", "LOG_LEVEL", "INFO", "Logging level of the application logger."),
+    Setting("HIRING_NOTICE_LINK_DAYS", "NOTICE_LINK_DAYS", 30,
+            "Days a candidate notice link (how scores assist the decision, alternative process, "
+            "self-identification) stays valid; issuing a new link revokes the older ones.",
+            _parse_int),
 )
 
 

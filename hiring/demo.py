@@ -155,6 +155,23 @@ def _pipeline(session: Session, now: datetime) -> None:
                 source=rng.choice(SOURCES),
             )
             _advance(session, application, index, rng, now, panel, recruiter, manager)
+    _self_identification(session)
+
+
+def _self_identification(session: Session) -> None:
+    """Voluntary self-identification for most demo applications (stored apart; auditors see it
+    in aggregate on the adverse-impact report). Its own random stream leaves the rest as is."""
+    from .models import SelfIdentification
+    from .models.fairness import RACE_ETHNICITY_CHOICES, SEX_CHOICES
+
+    answers = random.Random(11)  # noqa: S311 - demo data, not security
+    for application in session.scalars(select(Application).order_by(Application.id)):
+        if answers.random() < 0.15:
+            continue  # did not answer
+        session.add(SelfIdentification(
+            application_id=application.id, sex=answers.choice(list(SEX_CHOICES)),
+            race_ethnicity=answers.choice(list(RACE_ETHNICITY_CHOICES))))
+    session.flush()
 
 
 def _advance(session: Session, application: Application, index: int, rng: random.Random,

@@ -34,11 +34,35 @@ def _start_request() -> None:
     """Give each request an id (shown on error pages, logged, sent as X-Request-Id)."""
     g.request_id = secrets.token_hex(8)
     g.request_started = time.perf_counter()
+    _limit_unsized_body()
+
+
+def _limit_unsized_body() -> None:
+    """A body sent without a Content-Length (chunked) is read here up to the limit, so that one
+    byte more answers 413 like a declared length (SECURITY.md IN-1); Werkzeug would otherwise
+    cut such a body off silently at the limit and parse the truncated rest."""
+    import io
+
+    from flask import abort, current_app
+
+    environ = request.environ
+    if request.method in ("GET", "HEAD", "OPTIONS") or environ.get("CONTENT_LENGTH") or \
+            not environ.get("wsgi.input_terminated"):
+        return
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not limit:
+        return
+    body = environ["wsgi.input"].read(limit + 1)
+    if len(body) > limit:
+        abort(413)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
 
 
 def _security_headers(response: Response) -> Response:
     """Headers on every response, error pages included (SECURITY.md WEB-3)."""
-    response.headers["Content-Security-Policy"] = CSP
+    # A view may set a stricter policy (résumé downloads: "default-src 'none'; sandbox").
+    response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
@@ -223,6 +247,7 @@ def init_web(app: Flask) -> None:
     auth.init_app(app)
     policy.init_app(app)
     app.context_processor(_template_globals)
+    app.add_template_filter(http_url, "http_url")
 
     from .views.admin import bp as admin_bp
     from .views.auth import bp as auth_bp
@@ -232,13 +257,16 @@ def init_web(app: Flask) -> None:
     from .views.interviews import bp as interviews_bp
     from .views.main import bp as main_bp
     from .views.models import bp as models_bp
+    from .views.notice import bp as notice_bp
+    from .views.privacy import bp as privacy_bp
     from .views.ranking import bp as ranking_bp
+    from .views.reports import bp as reports_bp
     from .views.requisitions import bp as requisitions_bp
     from .views.scorecards import bp as scorecards_bp
 
     for blueprint in (main_bp, auth_bp, admin_bp, requisitions_bp, interviews_bp,
                       candidates_bp, scorecards_bp, bank_bp, debrief_bp, ranking_bp,
-                      models_bp):
+                      models_bp, reports_bp, notice_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
 
@@ -258,6 +286,13 @@ def _handle_csrf_error(exc: Exception) -> tuple[str, int]:
                         request_id=g.get("request_id", "")),
         400,
     )
+
+
+def http_url(value: object) -> str:
+    """``value`` when it is an ``http(s)://`` URL, else "" (WEB-2: links from users are only ever
+    http or https, whatever reached the database)."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else ""
 
 
 def _template_globals() -> dict[str, object]:

@@ -18,6 +18,7 @@ from .bank import (
     Source,
 )
 from .base import Base, utcnow
+from .fairness import NoticeLink, SelfIdentification
 from .interviews import (
     CompetencyRating,
     Interview,
@@ -55,9 +56,12 @@ from .pipeline import (
     TeamModel,
     Visibility,
 )
+from .privacy import RetainedCount, RetainedRating, ScoringInput
 from .scoring import RankingMove, Score, ScoringRun
 
 __all__ = [
+    "NoticeLink",
+    "SelfIdentification",
     "HistoryBatch",
     "HistoryDemographics",
     "HistoryRow",
@@ -118,4 +122,7 @@ __all__ = [
     "RankingMove",
     "Score",
     "ScoringRun",
+    "RetainedCount",
+    "RetainedRating",
+    "ScoringInput",
 ]

@@ -693,7 +693,8 @@ def record_decision(session: Session, application: Application, *, actor: Any, k
     ``advance`` goes to ``to_stage`` (one the transition table allows, other than offer, hire
     and the ways out); ``reject`` needs a rejection ``reason_code``; ``offer`` and ``hire`` move
     to their stage. The rationale is required and becomes the stage change's reason. The score
-    shown at this moment is left for scoring to fill (``score_shown`` None).
+    shown at this moment is stored on the decision and its scoring runs are logged
+    (:func:`hiring.operations.records.record_decision_scores`).
     """
     if actor is None or getattr(actor, "id", None) is None:
         raise OperationError("A decision needs the person who makes it.")
@@ -738,6 +739,10 @@ def record_decision(session: Session, application: Application, *, actor: Any, k
                         rationale=rationale, actor_id=actor.id, score_shown=None, at=change.at)
     session.add(decision)
     session.flush()
+    # AI-3: the score shown now is stored on the decision and the runs that fed it are logged.
+    from .records import record_decision_scores
+
+    record_decision_scores(session, application, decision, actor=actor)
     record(session, "decision.record", actor_id=actor.id, subject_type="application",
            subject_id=application.id, decision=decision.id, kind=kind, to_stage=target,
            reason_code=code)

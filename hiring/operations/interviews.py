@@ -158,6 +158,10 @@ def cancel_interview(session: Session, interview: Interview, *, actor: User) -> 
     interview.version += 1
     record(session, "interview.cancel", actor_id=actor.id, subject_type="interview",
            subject_id=interview.id)
+    from .scoring import recompute_after_evidence_change  # its ratings stop counting
+
+    recompute_after_evidence_change(session, interview.application_id,
+                                    trigger="interview.cancel", actor_id=actor.id)
     people = session.scalars(select(User).where(
         User.id.in_([a.interviewer_id for a in interview.assignments]))).all()
     _queue_invitations(session, interview, people, change="cancelled")

@@ -673,11 +673,13 @@ def card_view(session: Session, role: str, *, version: int | None = None,
 def adoption_impact_check(session: Session, role: str, card: Mapping[str, Any]) -> list[str]:
     """Adverse-impact problems that need an acknowledgement before ``card``'s model is adopted.
 
-    Hook for the fairness issue: it will return one line per impact ratio under 0.8 (four-fifths
-    rule) among the role's applicants scored by this model, and :func:`adopt` then refuses
-    without ``--acknowledge``. Until then there is nothing to check: an empty list.
+    One line per scoring impact ratio under 0.8 (four-fifths rule) of this model over the role's
+    applicants of the last 12 months (:func:`hiring.operations.impact.adoption_impact_lines`);
+    :func:`adopt` then refuses without ``--acknowledge``. Empty when nobody self-identified.
     """
-    return []
+    from .impact import adoption_impact_lines
+
+    return adoption_impact_lines(session, role, card)
 
 
 @dataclass

@@ -440,8 +440,15 @@ def record_ranking_run(session: Session, view: RankingView, *, actor: User, kind
     naming the profile version, never a person."""
     requisition = view.requisition
     entries = [] if view.hidden else _entries(rows)
-    log_run(session, kind=kind, trigger=kind, actor_id=actor.id, requisition_id=requisition.id,
-            profile_version_ids=[requisition.profile_version_id], entries=entries)
+    run = log_run(session, kind=kind, trigger=kind, actor_id=actor.id,
+                  requisition_id=requisition.id,
+                  profile_version_ids=[requisition.profile_version_id], entries=entries)
+    if kind == "ranking.export" and entries:
+        # AI-3: the inputs of scores that feed an export are kept, so the record re-scores.
+        from .records import keep_run_inputs
+
+        session.flush()
+        keep_run_inputs(session, run)
     record(session, kind, actor_id=actor.id, subject_type="requisition",
            subject_id=requisition.id, profile_version=requisition.profile_version_id,
            model=MODEL_PROFILE_FIT, sort=view.sort, rows=len(rows), scores_hidden=view.hidden)
@@ -716,3 +723,50 @@ def cross_role_panel(session: Session, user: User, application: Application
         return None
     return {"application_id": application.id, "level": requisition.level, "rows": rows,
             "own": rows[0], "better": [row for row in rows[1:] if row.clearly_better]}
+
+
+_PACKET_STATES = {STATE_OK: "scored", "insufficient coverage": "insufficient_coverage",
+                  "cannot score": "cannot_score"}
+
+
+def packet_score_block(session: Session, user: User, application: Application) -> Any:
+    """The stored profile fit as a debrief packet's :class:`~hiring.packets.viewmodels.ScoreBlock`,
+    or None when no score may be shown to ``user``: hidden for the requisition, alternative
+    process, the viewer on the panel before submitting (AUTHZ-4), or nothing stored yet.
+
+    Numbers on 0-100 (band too) as the packet prints them; contributions on the rating metric,
+    as on the explanation page, so the chart is the same SVG.
+    """
+    from ..packets.viewmodels import MustHave, ScoreBlock
+
+    requisition = application.requisition
+    if requisition.hide_scores or application.alternative_process:
+        return None
+    if not may_see_others(session, user, application):
+        return None
+    score = stored_score(session, application.id)
+    if score is None:
+        return None
+    needs = requisition_needs(session, requisition)
+    labels = {n.key: n.name for n in needs}
+    version = requisition.profile_version
+    kind = f"Profile fit (profile {version.name} v{version.version_no}, {requisition.level})"
+    musts = tuple(MustHave(labels.get(k, k), v) for k, v in sorted(score.must_haves.items()))
+    cells = score.inputs.get("error_model_cells", {})
+    note = ("Band from the rating error pooled over this role "
+            + ("(the prior until 30 cells with two or more ratings exist)."
+               if not cells or min(cells.values()) < 30 else "."))
+    if score.state != STATE_OK or score.mean is None:
+        coverage = "" if score.coverage is None else f" ({score.coverage:.0%} of the weight)"
+        return ScoreBlock(kind=kind, state=_PACKET_STATES.get(score.state, "cannot_score"),
+                          headline=f"{score.state.capitalize()}{coverage}",
+                          coverage=score.coverage, must_haves=musts, labels=labels,
+                          notes=(score.result.get("reason") or "",))
+    headline = (f"{score.mean:.1f} on the rating scale (bar profile {score.bar_mean:.1f}): "
+                f"{score.score_0_100:.0f} of 100, bar profile {score.bar_0_100:.0f}")
+    return ScoreBlock(
+        kind=kind, state="scored", headline=headline, contributions=dict(score.contributions),
+        labels=labels, score_0_100=score.score_0_100, bar_0_100=score.bar_0_100,
+        band=(to_0_100(score.band_lo), to_0_100(score.band_hi)), coverage=score.coverage,
+        must_haves=musts, notes=(note,),
+    )

@@ -500,7 +500,11 @@ def update_step(session: Session, requisition: Requisition, step_id: int, *, act
         if kit is not None:
             keep_items = [i.question_version_id for i in kit.items
                           if _version_competency(session, i.question_version_id) in new_focus]
-        step.focus = [PlanStepFocus(competency_id=cid) for cid in new_focus]
+        # Kept competencies keep their rows: a new row for one would be inserted before the
+        # old one is deleted and break the (step, competency) unique constraint.
+        existing = {f.competency_id: f for f in step.focus}
+        step.focus = [existing.get(cid) or PlanStepFocus(competency_id=cid)
+                      for cid in new_focus]
         session.flush()
         if kit is not None and not _kit_in_use(session, step):
             session.delete(kit)

@@ -91,8 +91,6 @@ MODEL_PROFILE_FIT = "profile_fit"
 RECORD_KEEP_DAYS = 183
 # Pooled variances are rounded to this many decimals before use (see the module docstring).
 ERROR_MODEL_DECIMALS = 2
-# Entries per scoring-run record are capped for page views; exports and rebuilds log them all.
-STATES_WITHOUT_NUMBERS = ("insufficient coverage", "cannot score")
 
 
 def library_versions() -> dict[str, str]:
@@ -459,10 +457,17 @@ def _recompute(session: Session, requisition: Requisition, *, pooled: PooledErro
         cells = _effective_cells(session, condition)
     existing = _existing(session, scored_ids)
     summary = RecomputeSummary(requisitions=1, removed=removed, computed=len(scored_ids))
-    computed, entries = [], []
+    computed, entries, unrated = [], [], []
     for app_id in scored_ids:
         ratings = cells.ratings(app_id)
         found = existing.get(app_id)
+        if not ratings:
+            # No rating at all yet: nothing to score ("not scored yet" on the pages); a stored
+            # row from before (e.g. a cancelled interview) goes.
+            summary.computed -= 1
+            if found is not None:
+                unrated.append(found.id)
+            continue
         if (found is not None and app_id not in force and found.error_model_hash == model_hash
                 and found.profile_version_id == requisition.profile_version_id):
             # Same inputs, same result (AI-5): the hash alone proves it, no need to score again.
@@ -478,6 +483,9 @@ def _recompute(session: Session, requisition: Requisition, *, pooled: PooledErro
         computed.append(item)
         entries.append(run_entry(app_id, item.result.input_hash, item.result.state,
                                  item.values["mean"], item.values["score_0_100"]))
+    if unrated:
+        summary.removed += session.execute(delete(Score).where(Score.id.in_(unrated))
+                                           ).rowcount or 0
     summary.inserted, summary.updated = _store(session, requisition, computed, existing,
                                                trigger, datetime.now(UTC))
     if entries:

@@ -31,6 +31,8 @@ from ..policy import Action, manages_requisition, requires
 
 bp = Blueprint("interviews", __name__)
 
+PAST_PAGE_SIZE = 25  # past interviews per page of "My interviews"
+
 
 def local_time(moment: datetime, tz_name: str | None) -> datetime:
     """``moment`` in the viewer's time zone."""
@@ -53,12 +55,16 @@ def mine() -> str:
     """My interviews: upcoming and past, each opening its kit."""
     session = db_session()
     upcoming, past = ops.my_interviews(session, current_user)
+    # Past interviews only grow: newest first, a page at a time.
+    pages = max((len(past) + PAST_PAGE_SIZE - 1) // PAST_PAGE_SIZE, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    past = past[(page - 1) * PAST_PAGE_SIZE:page * PAST_PAGE_SIZE]
     ids = [i.id for i in upcoming + past]
     submitted = set(session.scalars(select(Scorecard.interview_id).where(
         Scorecard.interview_id.in_(ids), Scorecard.interviewer_id == current_user.id,
         Scorecard.status == "submitted"))) if ids else set()
     return render_template("interviews/mine.html", upcoming=upcoming, past=past,
-                           submitted=submitted)
+                           submitted=submitted, page=page, pages=pages)
 
 
 @dataclass

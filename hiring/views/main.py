@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import func, select, text
@@ -19,16 +21,24 @@ def healthz() -> tuple[dict[str, str], int]:
     return {"status": "ok"}, 200
 
 
+@functools.cache
+def _code_head() -> str:
+    """The migration head of the code this process runs, read once per process: migration
+    files that appear on disk later belong to the next deployment (and re-reading every script
+    on every probe would cost the probe more than the query does)."""
+    from .. import db as database
+
+    return database.head_revision()
+
+
 @bp.get("/readyz")
 def readyz() -> tuple[dict[str, str], int]:
     """Readiness: the database answers and its schema is at the code's migration head."""
-    from .. import db as database
-
     try:
         session = db_session()
         session.execute(text("SELECT 1"))
         current = session.scalar(text("SELECT version_num FROM alembic_version"))
-        head = database.head_revision()
+        head = _code_head()
     except Exception:  # noqa: BLE001 - any failure means not ready
         return {"status": "unavailable", "database": "unreachable"}, 503
     if current != head:

@@ -87,15 +87,16 @@ def _coefficient_rows(card: dict[str, Any], names: dict[str, str]) -> list[dict[
         coefficient = card["coefficients"].get(key)
         low, high = intervals.get(key, (None, None))
         weight = card["profile_weights"][key]
+        # Words only where the interval excludes a direction; "disagrees" only where it excludes
+        # the profile's (every profile weight is positive).
         if coefficient is None or low is None:
             reading = None
         elif high < 0:
-            reading = ("Disagrees with the profile: higher ratings went with less success "
-                       "among these hires, and the interval excludes the profile's direction.")
+            reading = "disagrees"
         elif low > 0:
-            reading = "Agrees with the profile's direction: higher ratings went with success."
+            reading = "agrees"
         else:
-            reading = "No clear direction in this sample (the interval includes zero)."
+            reading = "unclear"
         rows.append({
             "key": key, "name": names.get(key, key), "weight": weight,
             "weight_word": WEIGHT_WORDS.get(weight, ""), "bar": card["bars"][key],
@@ -135,8 +136,11 @@ def _render_card(role: str, version: int | None) -> str:
     session = db_session()
     card = ops.card_view(session, role, version=version)
     names = competency_names(session, card["competencies"])
+    from ..operations.impact import card_impact_for_version  # issue 11, item 8
+
     return render_template(
         "models/card.html", card=card, names=names,
+        impact=card_impact_for_version(session, role, card["version"]),
         coefficient_rows=_coefficient_rows(card, names) if card["version"] else [],
         train_form=TrainForm(), adopt_form=AdoptForm(), weight_words=WEIGHT_WORDS,
     )

@@ -85,8 +85,13 @@ def _render_index(requisition: Any, view: ops.RankingView, *, form: MoveForm | N
             ops.record_ranking_run(record_session, view, actor=current_user,
                                    kind="ranking.view", rows=rows)
     args = {"sort": view.sort, **view.filters.as_args()}
+    from ..operations.reports import ranking_leniency_panel  # labelled second view (issue 11)
+
+    leniency = ranking_leniency_panel(db_session(), requisition, rows,
+                                      enabled=request.args.get("leniency") == "1")
     return render_template(
         "ranking/index.html", requisition=requisition, view=view, rows=rows, page=page,
+        leniency=leniency,
         pages=pages, strips=strips, form=form, names=names, args=args,
         profile_form=ProfileMoveForm(), sorts=ops.SORTS, stage_filters=ops.STAGE_FILTERS,
         must_filters=ops.MUST_FILTERS, coverage_filters=ops.COVERAGE_FILTERS,

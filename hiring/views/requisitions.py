@@ -37,6 +37,14 @@ from ..policy import Action, application_for, requires, requisition_for, scoped_
 
 bp = Blueprint("requisitions", __name__, url_prefix="/requisitions")
 
+PAGE_SIZE = 50  # rows per page of the requisition list and of a requisition's tables
+
+
+def _page(arg: str, total: int) -> tuple[int, int]:
+    """The requested page (clamped) and the number of pages for ``total`` rows."""
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return min(max(request.args.get(arg, 1, type=int) or 1, 1), pages), pages
+
 
 def _requisition(requisition_id: int) -> Requisition:
     return requisition_for(db_session(), current_user, requisition_id)
@@ -58,7 +66,9 @@ def index() -> str:
     statement = scoped_requisitions(current_user).order_by(Requisition.created_at.desc())
     if status in ops.STATUS_LABELS:
         statement = statement.where(Requisition.status == status)
-    rows = session.scalars(statement).all()
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    page, pages = _page("page", total)
+    rows = session.scalars(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     counts: dict[int, int] = dict(session.execute(
         select(Application.requisition_id, func.count(Application.id))
         .where(Application.requisition_id.in_([r.id for r in rows]))
@@ -70,7 +80,8 @@ def index() -> str:
         User.id.in_({r.hiring_manager_id for r in rows})))} if rows else {}
     return render_template("requisitions/index.html", requisitions=rows, counts=counts,
                            profiles=profiles, managers=managers, status=status,
-                           status_labels=ops.STATUS_LABELS)
+                           status_labels=ops.STATUS_LABELS, page=page, pages=pages,
+                           total=total)
 
 
 def _fill_requisition_choices(form: RequisitionForm | RequisitionSettingsForm) -> None:
@@ -106,6 +117,11 @@ def new() -> str | Response:
         form.timezone.data = current_user.timezone or "UTC"
         if current_user.has_role("hiring_manager"):
             form.hiring_manager.data = current_user.id
+        # Opened from a role profile page: that profile and level are preselected.
+        if request.args.get("profile") in dict(form.profile.choices):
+            form.profile.data = request.args["profile"]
+        if request.args.get("level") in dict(form.level.choices):
+            form.level.data = request.args["level"]
     if not form.profile.choices:
         flash("Load the question bank first: `flask --app hiring bank load`.", "error")
     if form.validate_on_submit():
@@ -151,18 +167,25 @@ def detail(requisition_id: int) -> str:
         select(Application.stage, func.count(Application.id))
         .where(Application.requisition_id == requisition.id).group_by(Application.stage)
     ).all())
+    page, pages = _page("page", sum(stage_counts.values()))
     applications = session.execute(
         select(Application, Candidate).join(Candidate)
         .where(Application.requisition_id == requisition.id)
-        .order_by(Application.created_at.desc()).limit(200)
+        .order_by(Application.created_at.desc(), Application.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
+    of_requisition = select(Interview).join(Application).where(
+        Application.requisition_id == requisition.id)
+    interview_page, interview_pages = _page("ipage", session.scalar(
+        select(func.count()).select_from(of_requisition.subquery())) or 0)
     interviews = session.scalars(
-        select(Interview).join(Application).where(Application.requisition_id == requisition.id)
-        .order_by(Interview.starts_at.desc()).limit(100)
+        of_requisition.order_by(Interview.starts_at.desc(), Interview.id.desc())
+        .limit(PAGE_SIZE).offset((interview_page - 1) * PAGE_SIZE)
     ).all()
     return render_template(
         "requisitions/detail.html", requisition=requisition, report=report, needs=needs,
         stage_counts=stage_counts, applications=applications, interviews=interviews,
+        page=page, pages=pages, interview_page=interview_page, interview_pages=interview_pages,
         status_form=StatusForm(), status_labels=ops.STATUS_LABELS,
         transitions=ops.STATUS_TRANSITIONS, team_labels=ops.TEAM_MODEL_LABELS,
         visibility_labels=ops.VISIBILITY_LABELS, **_summary(requisition),

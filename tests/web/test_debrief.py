@@ -276,7 +276,13 @@ def test_decision_moves_the_stage_and_records_actor_time_and_reason(app: Any, lo
         decision = session.scalar(select(Decision))
         assert (decision.kind, decision.to_stage, decision.actor_id, decision.rationale) == \
             ("advance", "debrief", users["hiring_manager"].id, rationale)
-        assert decision.score_shown is None
+        # AI-3: the score shown at this moment is kept with the decision (None if none stored).
+        from hiring.models import Score
+
+        stored = session.scalar(select(Score).where(Score.application_id == loop["application"],
+                                                    Score.kind == "profile_fit"))
+        assert (decision.score_shown or {}).get("input_hash") == \
+            (stored.input_hash if stored else None)
         assert before - timedelta(seconds=1) <= decision.at <= datetime.now(UTC)
         change = session.scalars(select(StageChange).order_by(StageChange.id.desc())).first()
         assert (change.to_stage, change.actor_id, change.reason_text) == \

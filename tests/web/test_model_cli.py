@@ -504,6 +504,21 @@ def test_adoption_needs_an_admin(app: Any, trained: dict[str, Any],
     assert "admin@example.com" not in json.dumps(event_.details)
 
 
+def test_score_uses_the_adopted_version_by_default(app: Any, tmp_path: Path,
+                                                   trained: dict[str, Any],
+                                                   users: dict[str, Any]) -> None:
+    assert cli(app, "model", "adopt", ROLE, "1", "--actor", "admin@example.com").exit_code == 0
+    X, _, y = simulate(10, seed=9)
+    path = write(tmp_path, "s.csv", history_csv(X, y))
+
+    default = cli(app, "model", "score", ROLE, path)
+    explicit = cli(app, "model", "score", ROLE, path, "--version", "1")
+
+    assert default.exit_code == 0, default.output
+    assert default.stdout == explicit.stdout
+    assert len(default.stdout.splitlines()) == 11
+
+
 def _open_application_with_evidence(app: Any, roles: dict[str, Any],
                                     ratings: dict[str, int]) -> int:
     """An interviewing application of ROLE with one submitted scorecard."""
@@ -655,7 +670,8 @@ def test_model_pages_are_readable_by_recruiters_not_interviewers(
     assert "Calibration" in text
     assert "Range restriction" in text
     assert "Limitations" in text
-    assert "interval excludes the profile" in text  # comp-d, in words
+    assert "comp-d: the profile counts higher ratings as better" in text  # in words, only d
+    assert text.count('badge badge-warn">disagrees') == 1
     assert "Adopt this version" not in text  # recruiters read; admins adopt
     assert 'style="' not in text  # CSP: no inline style attributes
     assert "No learned model yet" in flat.get_data(as_text=True)

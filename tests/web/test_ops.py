@@ -230,3 +230,17 @@ def test_lock_timeout_recognised_on_both_databases() -> None:
     assert is_lock_timeout(OperationalError("x", {}, PgLockTimeout("lock timeout")))
     assert not is_lock_timeout(OperationalError("x", {}, sqlite3.OperationalError(
         "no such table: users")))
+
+
+def test_render_refusal_needs_no_write_lock(busy_app: Any) -> None:
+    """L5 on SQLite: when every render slot is taken, refusing costs a read, so a burst of
+    refused packet downloads never queues for the write lock that scorecard saves need."""
+    from hiring.packets.pool import RenderBusy, acquire_lease, release_lease
+
+    db = database.get_database(busy_app)
+    held = [acquire_lease(db, concurrency=2, ttl_seconds=90) for _ in range(2)]
+    with write_lock_held(busy_app), pytest.raises(RenderBusy) as busy:
+        acquire_lease(db, concurrency=2, ttl_seconds=90)
+    assert 1 <= busy.value.retry_after <= 5
+    for lease in held:
+        release_lease(db, lease)

@@ -193,8 +193,7 @@ def test_must_have_states_and_coverage_states_by_hand(app: Any, ranked: Any) -> 
     assert di.coverage == pytest.approx(1 / 6)
     assert di.mean is None
     assert di.score_0_100 is None
-    assert scores[ranked["Eve"]].state == "cannot score"
-    assert scores[ranked["Eve"]].mean is None
+    assert ranked["Eve"] not in scores  # no rating yet: "not scored yet", no row
 
 
 def test_ranking_page_orders_by_fit_and_groups_overlapping_bands(app: Any, ranked: Any) -> None:
@@ -208,7 +207,7 @@ def test_ranking_page_orders_by_fit_and_groups_overlapping_bands(app: Any, ranke
     assert "group 1: not distinguishable from 2 neighbours" in body
     assert "group 2" not in body  # Cy stands alone: no "not distinguishable" mark
     assert "Insufficient coverage" in body
-    assert "Cannot score" in body
+    assert "Not scored yet" in body
     assert 'class="fitstrip"' in body
     assert "style=" not in body  # CSP: classes, never inline styles
     lower = manager.get(f"/requisitions/{ranked['requisition']}/ranking?sort=lower")
@@ -439,10 +438,10 @@ def test_ranking_view_and_export_log_runs_and_audit_without_personal_data(app: A
         runs = {r.kind: r for r in session.scalars(select(ScoringRun))}
         events = session.scalars(select(AuditEvent).where(
             AuditEvent.action.in_(["ranking.view", "ranking.export"]))).all()
-    # Every ranked application's input hash and state, numbers where there are any.
-    assert runs["ranking.export"].entry_count == 6
+    # Every scored application's input hash and state, numbers where there are any.
+    assert runs["ranking.export"].entry_count == 5
     assert {e["application_id"] for e in runs["ranking.view"].entries} == {
-        ranked["Ada"], ranked["Bob"], ranked["Cy"], ranked["Di"], ranked["Eve"], ranked["Gus"]}
+        ranked["Ada"], ranked["Bob"], ranked["Cy"], ranked["Di"], ranked["Gus"]}
     assert runs["ranking.view"].library_versions["scikit-learn"]
     assert runs["ranking.view"].keep_until > runs["ranking.view"].at
     assert {e.action for e in events} == {"ranking.view", "ranking.export"}
@@ -497,9 +496,9 @@ def test_scores_rebuild_reproduces_and_reports_tampering(app: Any, ranked: Any) 
     runner = app.test_cli_runner()
     result = runner.invoke(args=["scores", "rebuild"])
     assert result.exit_code == 0, result.output
-    assert "6 stored scores re-scored from their own inputs, 6 reproduce exactly, " \
+    assert "5 stored scores re-scored from their own inputs, 5 reproduce exactly, " \
            "0 mismatches" in result.output
-    assert "6 unchanged" in result.output
+    assert "5 unchanged" in result.output
     with app.app_context(), database.write_session() as session:
         session.execute(update(Score).where(Score.application_id == ranked["Ada"])
                         .values(mean=3.9))
@@ -508,7 +507,7 @@ def test_scores_rebuild_reproduces_and_reports_tampering(app: Any, ranked: Any) 
     assert f"application {ranked['Ada']}: mean differs" in checked.output
     repaired = runner.invoke(args=["scores", "rebuild"])
     assert repaired.exit_code == 1  # the mismatch found before is reported as a failure
-    assert "After: 6 stored scores re-scored from their own inputs, 6 reproduce exactly" \
+    assert "After: 5 stored scores re-scored from their own inputs, 5 reproduce exactly" \
         in repaired.output
     assert runner.invoke(args=["scores", "rebuild", "--check"]).exit_code == 0
     assert _scores(app)[ranked["Ada"]].mean == pytest.approx(3.5, abs=1e-8)
@@ -523,7 +522,7 @@ def test_stale_stored_score_is_updated_by_rebuild(app: Any, ranked: Any) -> None
             CompetencyRating.rating.is_not(None)).values(rating=2))
     result = app.test_cli_runner().invoke(args=["scores", "rebuild"])
     assert result.exit_code == 0, result.output
-    assert "5 unchanged, 1 updated" in result.output
+    assert "4 unchanged, 1 updated" in result.output
     assert _scores(app)[ranked["Cy"]].mean == pytest.approx(2.0, abs=1e-8)
 
 
@@ -652,3 +651,64 @@ def test_moving_the_profile_version_recomputes_every_score(app: Any, ranked: Any
     with app.app_context(), database.read_session() as session:
         assert session.scalar(select(AuditEvent).where(
             AuditEvent.action == "requisition.profile_move")).details["to_version"] == newer_id
+
+
+def test_cancelling_an_interview_takes_its_ratings_out_of_the_score(app: Any, ranked: Any,
+                                                                    users: Any) -> None:
+    from hiring.models import User
+    from hiring.operations.interviews import cancel_interview
+
+    with app.app_context(), database.write_session() as session:
+        interview = session.scalar(select(Interview).where(
+            Interview.application_id == ranked["Gus"]))
+        cancel_interview(session, interview, actor=session.get(User, users["recruiter"].id))
+    assert ranked["Gus"] not in _scores(app)  # no rating left: not scored yet
+    assert _scores(app)[ranked["Ada"]].mean == pytest.approx(3.5, abs=1e-8)
+
+
+def test_packet_score_block_follows_the_same_rules_as_the_pages(app: Any, ranked: Any,
+                                                                users: Any) -> None:
+    from hiring.models import User
+    from hiring.operations.ranking import packet_score_block
+
+    with app.app_context(), database.write_session() as session:
+        manager = session.get(User, users["hiring_manager"].id)
+        block = packet_score_block(session, manager, session.get(Application, ranked["Ada"]))
+        assert block.state == "scored"
+        assert block.headline.startswith("3.5 on the rating scale (bar profile 2.8): 83 of 100")
+        assert block.band[1] == pytest.approx(100.0)
+        assert sum(block.contributions.values()) == pytest.approx(3.5 - 17 / 6, abs=1e-8)
+        di = packet_score_block(session, manager, session.get(Application, ranked["Di"]))
+        assert di.state == "insufficient_coverage"
+        assert di.score_0_100 is None
+        assert packet_score_block(session, manager, session.get(Application, ranked["Fay"])) \
+            is None
+        session.get(Requisition, ranked["requisition"]).hide_scores = True
+        assert packet_score_block(session, manager, session.get(Application, ranked["Ada"])) \
+            is None
+
+
+def test_moves_need_the_csrf_token(app: Any, ranked: Any, tmp_path: Any) -> None:
+    import re
+
+    from hiring import create_app
+    from tests.conftest import make_test_config
+
+    csrf_app = create_app(make_test_config(tmp_path / "csrf", app.config["DATABASE_URL"],
+                                           WTF_CSRF_ENABLED=True))
+    client = csrf_app.test_client()
+
+    def token(html: str) -> str:
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+    client.post("/login", data={"email": "hiring_manager@example.com", "password": PASSWORD,
+                                "csrf_token": token(client.get("/login").get_data(as_text=True))})
+    url = f"/requisitions/{ranked['requisition']}/ranking"
+    form = {"application_id": ranked["Cy"], "position": "1", "reason": "Portfolio.",
+            "basis": "score"}
+    assert client.post(url + "/move", data=form).status_code == 400
+    page = client.get(url).get_data(as_text=True)
+    assert client.post(url + "/move", data={**form, "csrf_token": token(page)}).status_code == 302
+    with csrf_app.app_context(), database.read_session() as session:
+        assert session.scalar(select(func.count(RankingMove.id))) == 1
+    database.get_database(csrf_app).dispose()

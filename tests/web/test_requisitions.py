@@ -253,3 +253,27 @@ def test_stale_settings_save_answers_409_and_keeps_input(app: Any, client: Any, 
     assert response.status_code == 409
     assert "My stale but precious title" in response.get_data(as_text=True)
     assert "First edit" in response.get_data(as_text=True)
+
+
+def test_adding_a_focus_competency_keeps_the_existing_ones(app: Any, client: Any, users: Any,
+                                                           bank: Any) -> None:
+    """Found by the browser journey: saving a step with one more focus competency used to
+    fail with a unique-constraint error (the kept row was re-inserted before the delete)."""
+    login(client, "recruiter@example.com")
+    rid = _create(client, users)
+    with app.app_context():
+        session = _session(app)
+        step = session.get(Requisition, rid).steps[0]
+        kept = [f.competency_id for f in step.focus]
+        added = next(cid for cid in bank.values() if cid not in kept)
+        sid, version, name, minutes = step.id, step.version, step.name, step.minutes
+        session.close()
+    response = client.post(f"/requisitions/{rid}/plan/steps/{sid}", data={
+        f"s{sid}-name": name, f"s{sid}-minutes": minutes, f"s{sid}-version": version,
+        f"s{sid}-focus": [*kept, added]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        session = _session(app)
+        focus = {f.competency_id for f in session.get(PlanStep, sid).focus}
+        session.close()
+    assert focus == {*kept, added}
