@@ -153,6 +153,8 @@ class RankingRow:
     group_size: int = 0
     new_group: bool = False
     moved: RankingMove | None = None
+    # The adopted learned model's probability of success given hired (None without a model).
+    probability: float | None = None
 
     @property
     def scored(self) -> bool:
@@ -194,6 +196,7 @@ class RankingView:
     newer_profile: ProfileVersion | None
     total: int
     counts: Counter[str]
+    learned: str | None = None  # e.g. "learned model v3": the ranking follows its probability
 
     def page(self, number: int) -> tuple[list[RankingRow], int, int]:
         """The rows of page ``number`` (1-based, clamped), the page number and the page count."""
@@ -305,6 +308,32 @@ def disagreement(tally: dict[str, int], rating_spread: int | None) -> bool:
     return bool((rating_spread or 0) >= 2 or (yes and no))
 
 
+def _learned_probabilities(session: Session, requisition: Requisition
+                           ) -> tuple[str | None, dict[int, float]]:
+    """The adopted learned model of the requisition's role and its stored probabilities.
+
+    DESIGN.md 6: the ranking orders by the adopted model's probability where one exists, else by
+    profile fit. One query for all applications (no N+1).
+    """
+    from .learned import adopted_version
+    from .scoring import learned_kind
+
+    role = requisition.profile_version.profile.key
+    adopted = adopted_version(session, role)
+    if adopted is None:
+        return None, {}
+    kind = learned_kind(role, adopted.version)
+    rows = session.execute(
+        select(Score.application_id, Score.result)
+        .join(Application, Application.id == Score.application_id)
+        .where(Application.requisition_id == requisition.id, Score.kind == kind)).all()
+    probabilities = {
+        app_id: float(result["probability"]) for app_id, result in rows
+        if isinstance(result, dict) and isinstance(result.get("probability"), int | float)
+    }
+    return f"learned model v{adopted.version}", probabilities
+
+
 def _fill(row: RankingRow, stored: Any) -> None:
     row.state = stored.state
     row.mean, row.bar_mean = stored.mean, stored.bar_mean
@@ -378,6 +407,8 @@ def build_ranking(session: Session, user: User, requisition: Requisition, *, sor
     needs = requisition_needs(session, requisition)
     rows = _base_rows(session, requisition)
     stored = {} if hidden else _load_scores(session, requisition)
+    learned, probabilities = (None, {}) if hidden else _learned_probabilities(session,
+                                                                             requisition)
     tallies = _load_tallies(session, requisition)
     withheld = withheld_applications(session, user, requisition)
     moves = _moves(session, requisition)
@@ -402,6 +433,7 @@ def build_ranking(session: Session, user: User, requisition: Requisition, *, sor
             row.tally = tallies.get(row.application_id, {})
             if not hidden and row.application_id in stored:
                 _fill(row, stored[row.application_id])
+                row.probability = probabilities.get(row.application_id)
             row.disagreement = disagreement(row.tally, None if hidden else row.rating_spread)
         counts[row.state] += 1
         if _passes(row, filters, hidden):
@@ -417,13 +449,28 @@ def build_ranking(session: Session, user: User, requisition: Requisition, *, sor
             row.position = index
     else:
         ordered = _score_order(ranked, sort)
+        if learned and sort == "score":
+            ordered = _probability_order(ordered)
     must_names = {n.key: n.name for n in needs if n.must_have}
     return RankingView(
         requisition=requisition, hidden=hidden, sort=sort, filters=filters, rows=ordered,
         people=people, needs=needs, must_names=must_names, moves=moves, manual=manual,
         newer_profile=newer_profile_version(session, requisition), total=len(rows) - len(people),
-        counts=counts,
+        counts=counts, learned=learned,
     )
+
+
+def _probability_order(rows: list[RankingRow]) -> list[RankingRow]:
+    """Scored rows with a learned probability first, highest first; the rest keep their order.
+
+    Profile-fit bands do not apply to the learned model's order, so overlap groups are dropped.
+    """
+    with_p = [r for r in rows if r.scored and r.probability is not None]
+    with_p.sort(key=lambda r: -(r.probability or 0.0))
+    rest = [r for r in rows if not (r.scored and r.probability is not None)]
+    for index, row in enumerate(with_p, start=1):
+        row.position, row.group, row.group_size, row.new_group = index, None, 0, False
+    return with_p + rest
 
 
 # ---------------------------------------------------------------------------- record keeping

@@ -556,6 +556,10 @@ def recompute_after_evidence_change(session: Session, application_id: int, *, tr
     try:
         with session.begin_nested():
             recompute_application(session, application_id, trigger=trigger, actor_id=actor_id)
+            # The adopted learned model's score follows the evidence as profile fit's does.
+            from .learned import rescore_adopted
+
+            rescore_adopted(session, [application_id], trigger=trigger, actor_id=actor_id)
     except Exception:  # noqa: BLE001 - see the docstring
         log.exception("could not recompute the score of application %s", application_id)
 
