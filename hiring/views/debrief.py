@@ -68,8 +68,16 @@ def _render(application: Application, *, decision_form: DecisionForm | None = No
                 forms[key] = UnlockForm(formdata=None,
                                         prefix=_unlock_prefix(seat.interview_id,
                                                               seat.interviewer_id))
+    # The score on request (issue 7 item 8): read from the stored scores, never computed here,
+    # and only for people who see the whole matrix and may see scores at all.
+    score = None
+    if view.full and current_user.role_names & {"admin", "recruiter", "hiring_manager"}:
+        from ..operations.scoring import score_snapshot
+
+        score = score_snapshot(db_session(), application)
     return render_template(
-        "debrief/show.html", view=view, decision_form=decision_form, outcome_form=outcome_form,
+        "debrief/show.html", view=view, score=score, decision_form=decision_form,
+        outcome_form=outcome_form,
         unlock_forms=forms, manages=ops.manages_debrief(current_user, application.requisition),
         rating_words=RATING_WORDS, not_assessed_labels=NOT_ASSESSED_LABELS,
         stage_labels=stages.STAGE_LABELS,

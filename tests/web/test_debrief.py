@@ -538,3 +538,18 @@ def test_amendments_are_listed_and_marked_after_the_debrief(app: Any, loop: Any,
     assert "chip-3" in matrix  # the pre-debrief amendment counts
     assert "chip-1" not in matrix  # the post-debrief one does not
     assert "amended" in matrix
+
+
+def test_score_on_request_shown_to_hiring_manager_and_hidden_with_hide_scores(
+    app: Any, loop: Any
+) -> None:
+    b_submits_both(app, loop)
+    manager = _as(app, "hiring_manager@example.com")
+    page = manager.get(_url(loop)).get_data(as_text=True)
+    assert "Show the score" in page
+    assert "Profile fit" in page
+    with app.app_context(), database.write_session() as session:
+        from hiring.models import Requisition
+
+        session.get(Requisition, loop["requisition"]).hide_scores = True
+    assert "Show the score" not in manager.get(_url(loop)).get_data(as_text=True)
