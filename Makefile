@@ -32,10 +32,16 @@ run: install
 ## make test: install what the tests need (Debian packages too, as root) and run everything
 test: install-dev system-deps
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 system-deps:
 	@bash scripts/system-deps.sh
+
+## make screenshots: run the browser journeys (Debian's chromium), then refresh docs/screenshots/
+screenshots: install-dev system-deps
+	rm -rf screenshots/docs
+	$(PY) -m pytest tests/e2e -q
+	$(PY) scripts/screenshots.py
 
 ## make serve: gunicorn with several workers in production mode (needs HIRING_SECRET_KEY)
 ## (no gunicorn access log: it would record client addresses and full URLs, search terms

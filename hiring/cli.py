@@ -234,6 +234,9 @@ def register_commands(app: Flask) -> None:
     from .cli_reports import report_cli  # issue 11: report impact
 
     app.cli.add_command(report_cli)
+    from .cli_packets import packet_cli  # issue 10: printed packets
+
+    app.cli.add_command(packet_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 
@@ -461,7 +464,7 @@ def candidates_erase(candidate_id: int, actor: str) -> None:
         _fail(str(exc))
         return
     checkpoint()
-    click.echo(report.describe().capitalize() + ".")
+    click.echo(report.sentence())
     for mention in report.remaining[:50]:
         click.echo(f"warning: still mentioned in {mention} (not a candidate record: check it "
                    f"by hand)", err=True)

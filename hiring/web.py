@@ -258,6 +258,7 @@ def init_web(app: Flask) -> None:
     from .views.main import bp as main_bp
     from .views.models import bp as models_bp
     from .views.notice import bp as notice_bp
+    from .views.packets import bp as packets_bp
     from .views.privacy import bp as privacy_bp
     from .views.ranking import bp as ranking_bp
     from .views.reports import bp as reports_bp
@@ -266,7 +267,7 @@ def init_web(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, admin_bp, requisitions_bp, interviews_bp,
                       candidates_bp, scorecards_bp, bank_bp, debrief_bp, ranking_bp,
-                      models_bp, reports_bp, notice_bp, privacy_bp):
+                      models_bp, reports_bp, notice_bp, privacy_bp, packets_bp):
         app.register_blueprint(blueprint)
 
 

@@ -365,3 +365,14 @@ def users(app: Any) -> dict[str, Any]:
         session.commit()
         session.close()
     return people
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Keep the browser tests and the load tests each on one xdist worker (``--dist loadgroup``):
+    their session servers start once, and the two heavy groups run beside the rest."""
+    for item in items:
+        path = str(item.fspath)
+        if "/tests/e2e/" in path:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif "/tests/load/" in path:
+            item.add_marker(pytest.mark.xdist_group("load"))

@@ -337,7 +337,7 @@ def _scoring_records(session: Session, application_ids: Sequence[int],
     out = []
     runs = session.execute(
         select(ScoringRun).where(ScoringRun.requisition_id.in_(list(requisition_ids)))
-        .order_by(ScoringRun.id)).scalars()
+        .order_by(ScoringRun.id).execution_options(yield_per=200)).scalars()
     for run in runs:
         for entry in run.entries or []:
             if isinstance(entry, Mapping) and entry.get("application_id") in wanted:
@@ -759,6 +759,11 @@ class ErasureReport:
     def total_rows(self) -> int:
         """Rows deleted across every table."""
         return sum(self.rows.values())
+
+    def sentence(self) -> str:
+        """:meth:`describe` as a sentence."""
+        text = self.describe()
+        return text[:1].upper() + text[1:] + "."
 
     def describe(self) -> str:
         """One line, ids and counts only (no personal data)."""

@@ -35,9 +35,6 @@ from .scoring import (
     scores_hidden,
 )
 
-#: Scoring-run kinds whose inputs are kept (they fed a decision or an export).
-KEPT_KINDS = frozenset({"decision", "ranking.export"})
-
 
 def keep_inputs(session: Session, model_kind: str, application_ids: Sequence[int], *,
                 keep_until: datetime | None = None) -> int:

@@ -335,7 +335,9 @@ def acquire_lease(database: Database, *, concurrency: int, ttl_seconds: float,
                   now: datetime | None = None) -> Lease:
     """Take a free (or expired) render slot among 1..``concurrency``, or raise RenderBusy.
 
-    One short write transaction (``BEGIN IMMEDIATE`` on SQLite), committed before returning.
+    A refusal is decided by a read (no write lock); a slot that looks free is taken in one
+    short write transaction (``BEGIN IMMEDIATE`` on SQLite) with a conditional UPDATE, so two
+    racing processes cannot both win it. Committed before returning.
     """
     concurrency = max(1, int(concurrency))
     now = now or utcnow()

@@ -141,7 +141,7 @@ def erase(candidate_id: int) -> Response | tuple[str, int]:
         return error_page(409, str(exc))
     session.commit()
     ops.checkpoint()
-    message = report.describe().capitalize() + "."
+    message = report.sentence()
     if report.remaining:
         message += (f" {len(report.remaining)} mention(s) remain outside candidate records "
                     f"(e.g. {report.remaining[0]}): check them by hand.")

@@ -3,6 +3,9 @@
 Any valid set of candidate rows, written as an import file, imported into one requisition,
 exported (formula-safe) and imported into another requisition, gives back exactly the rows it
 started from; and no exported text cell starts with a formula character.
+
+The other property of issue 12 item 3, "profile fit never falls when a rating with positive weight
+rises", is ``tests/unit/test_scoring_profile_fit.py::test_fit_never_falls_when_a_rating_rises``.
 """
 
 from __future__ import annotations
