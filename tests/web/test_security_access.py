@@ -235,8 +235,10 @@ def test_auth4_no_built_in_accounts_and_the_first_admin_comes_from_the_command(
 def test_pdf4_packets_follow_the_pages_permissions(app: Any, owned: dict[str, Any],
                                                    users: dict[str, Any]) -> None:
     """Packet downloads are object routes like any other (swept by the AUTHZ-3 test above for
-    outsiders); the score block of a debrief packet is withheld exactly where pages withhold it:
-    from a panel member who has not submitted (AUTHZ-4) and when scores are hidden."""
+    outsiders: 403/404 on someone else's interview, debrief and loop packets); the score block of
+    a debrief packet is withheld exactly where pages withhold it: from a panel member who has not
+    submitted (AUTHZ-4) and when scores are hidden. Notes in the PDF itself:
+    ``tests/web/test_packets_web.py::test_authz4_debrief_packet_hides_a_note_until_b_submits``."""
     from hiring.models import Application, Requisition
     from hiring.operations.ranking import packet_score_block
     from hiring.operations.scoring import recompute_application
@@ -262,10 +264,11 @@ def test_pdf4_packets_follow_the_pages_permissions(app: Any, owned: dict[str, An
         session.get(Requisition, owned["requisition_id"]).hide_scores = True
         assert packet_score_block(session, manager, application) is None
         session.rollback()
-    packet_routes = [e for e in app.view_functions if "packet" in e]
-    for endpoint in packet_routes:  # when packet downloads exist, they are object routes
-        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-        assert set(rule.arguments) & OBJECT_PARAMS or not rule.arguments, endpoint
+    packet_routes = [r for r in app.url_map.iter_rules() if r.rule.endswith(".pdf")]
+    assert packet_routes
+    for rule in packet_routes:  # object routes (swept above), or the user's own day
+        assert set(rule.arguments) <= OBJECT_PARAMS, rule.rule
+        assert rule.arguments or rule.endpoint == "packets.day", rule.rule
 
 
 def test_ai4_adverse_impact_report_is_auditor_only_and_exports_for_an_independent_auditor(
