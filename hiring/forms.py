@@ -44,9 +44,12 @@ class ActionForm(BaseForm):
 class LoginForm(BaseForm):
     """E-mail and password."""
 
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
+    # autocomplete names the purpose of each field (WCAG 1.3.5): password managers fill them.
+    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
     password = PasswordField("Password", validators=[DataRequired(),
-                                                     Length(max=MAX_PASSWORD_LENGTH)])
+                                                     Length(max=MAX_PASSWORD_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})
     next = HiddenField()
     submit = SubmitField("Log in")
 
@@ -55,7 +58,8 @@ class ReauthForm(BaseForm):
     """Re-enter the password before a dangerous action."""
 
     password = PasswordField("Your password", validators=[DataRequired(),
-                                                          Length(max=MAX_PASSWORD_LENGTH)])
+                                                          Length(max=MAX_PASSWORD_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})
     next = HiddenField()
     submit = SubmitField("Confirm it's you")
 
@@ -63,14 +67,17 @@ class ReauthForm(BaseForm):
 class ChangePasswordForm(BaseForm):
     """The user's current password and a new one, typed twice."""
 
-    current = PasswordField("Current password", validators=[DataRequired()])
+    current = PasswordField("Current password", validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})
     new = PasswordField(
         "New password",
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "new-password"},
         description=f"At least {MIN_PASSWORD_LENGTH} characters; a long phrase is best. "
                     "Common passwords are refused.",
     )
-    confirm = PasswordField("New password again", validators=[DataRequired()])
+    confirm = PasswordField("New password again", validators=[DataRequired()],
+                            render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Change password")
 
     def validate_new(self, field: PasswordField) -> None:

@@ -174,3 +174,25 @@ def verify_run(session: Session, run: ScoringRun) -> list[str]:
                 problems.append(f"application {entry.get('application_id')}: {name} "
                                 f"{entry[name]!r} != {value!r}")
     return problems
+
+
+def record_export_scores(session: Session, application_ids: Sequence[int], *, actor: Any,
+                         kind: str, requisition_id: int | None = None) -> ScoringRun | None:
+    """Log the stored profile-fit scores that went out in an export (a debrief packet, ...) as a
+    scoring run, with their inputs kept (AI-3). Nothing when none of them has a stored score."""
+    rows = session.scalars(select(Score).where(Score.kind == MODEL_PROFILE_FIT,
+                                               Score.application_id.in_(list(application_ids)))
+                           .order_by(Score.application_id)).all() if application_ids else []
+    if not rows:
+        return None
+    if requisition_id is None:
+        requisition_id = session.scalar(select(Application.requisition_id)
+                                        .where(Application.id == rows[0].application_id))
+    run = log_run(session, kind=kind, trigger=kind, actor_id=getattr(actor, "id", None),
+                  requisition_id=requisition_id,
+                  profile_version_ids=[r.profile_version_id for r in rows],
+                  entries=[run_entry(r.application_id, r.input_hash, r.state, r.mean,
+                                     r.score_0_100) for r in rows])
+    session.flush()
+    keep_run_inputs(session, run)
+    return run

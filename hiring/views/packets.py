@@ -54,6 +54,11 @@ def debrief(application_id: int) -> Response:
     with write_session() as audit_session:
         queries.record_debrief_export(audit_session, actor=current_user,
                                       application_id=application_id, channel="web")
+        if getattr(packet, "score", None) is not None:  # AI-3: a score left in an export
+            from ..operations.records import record_export_scores
+
+            record_export_scores(audit_session, [application_id], actor=current_user,
+                                 kind="packet.debrief")
     return response
 
 

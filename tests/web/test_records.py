@@ -109,3 +109,25 @@ def test_ai3_ranking_export_is_logged_with_inputs_that_re_score_exactly(
         assert records.verify_run(session, run) == []
         # Views are logged too, but only exports and decisions keep inputs.
         assert run.keep_until > datetime.now(UTC) + timedelta(days=180)
+
+
+def test_ai3_a_debrief_packet_with_a_score_is_logged_as_an_export_that_re_scores(
+        app: Any, users: dict[str, Any]) -> None:
+    with app.app_context(), database.write_session() as session:
+        ids = world.build(session)
+        manager = session.get(User, ids["manager"])
+        manager.email = "packet-manager@example.com"
+        from tests.conftest import PASSWORD, _cached_hash
+
+        manager.password_hash = _cached_hash(PASSWORD)
+    client = app.test_client()
+    login(client, "packet-manager@example.com")
+    response = client.get(f"/applications/{ids['application']}/debrief.pdf")
+    assert response.status_code == 200, response.status_code
+    assert response.mimetype == "application/pdf"
+    with app.app_context(), database.read_session() as session:
+        run = session.scalar(select(ScoringRun).where(ScoringRun.kind == "packet.debrief"))
+        assert run is not None
+        assert run.actor_id == ids["manager"]
+        assert [e["application_id"] for e in run.entries] == [ids["application"]]
+        assert records.verify_run(session, run) == []
