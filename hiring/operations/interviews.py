@@ -266,3 +266,22 @@ def interview_for(session: Session, user: User, interview_id: int) -> Interview:
     if not on_panel and not manages_requisition(user, interview.application.requisition):
         raise NotFound("No such interview.")
     return interview
+
+
+def send_pending_invitations() -> int:
+    """After a scheduling change has committed: e-mail waiting invitations when SMTP is set.
+
+    A mail failure never undoes the change; it is logged and the message stays on the outbox
+    page with its error.
+    """
+    from ..db import write_session
+
+    smtp_url = current_app.config.get("SMTP_URL", "")
+    if not smtp_url:
+        return 0
+    try:
+        with write_session() as session:
+            return deliver_outbox(session, smtp_url)
+    except (OSError, smtplib.SMTPException):
+        current_app.logger.exception("could not send interview invitations")
+        return 0

@@ -193,6 +193,7 @@ def edit(interview_id: int) -> Any:
                                                           interview_id).version)
         else:
             session.commit()
+            ops.send_pending_invitations()
             flash("Interview updated; the panel has been told.", "success")
             return redirect(url_for("interviews.detail", interview_id=interview_id))
     return render_template("interviews/edit.html", form=form, interview=interview,
@@ -209,6 +210,7 @@ def cancel(interview_id: int) -> Response:
         abort(400)
     ops.cancel_interview(session, interview, actor=current_user)
     session.commit()
+    ops.send_pending_invitations()
     flash("Interview cancelled; the panel has been told.", "success")
     return redirect(url_for("interviews.detail", interview_id=interview_id))
 

@@ -496,6 +496,7 @@ def schedule(requisition_id: int, application_id: int) -> Any:
             form.form_errors.append(str(exc))
         else:
             session.commit()
+            interview_ops.send_pending_invitations()
             flash("Interview scheduled; the interviewers have their invitations.", "success")
             return redirect(url_for("interviews.detail", interview_id=interview.id))
     elif request.method == "POST":

@@ -277,3 +277,50 @@ def test_adding_a_focus_competency_keeps_the_existing_ones(app: Any, client: Any
         focus = {f.competency_id for f in session.get(PlanStep, sid).focus}
         session.close()
     assert focus == {*kept, added}
+
+
+def test_invitations_are_emailed_when_smtp_is_configured(app: Any, client: Any, users: Any,
+                                                         bank: Any, monkeypatch: Any) -> None:
+    sent: list[Any] = []
+
+    class FakeSMTP:
+        def __init__(self, host: str, port: int, timeout: int) -> None:
+            self.host, self.port = host, port
+
+        def __enter__(self) -> FakeSMTP:
+            return self
+
+        def __exit__(self, *exc: Any) -> None:
+            return None
+
+        def starttls(self) -> None:
+            return None
+
+        def login(self, user: str, password: str) -> None:
+            return None
+
+        def send_message(self, message: Any) -> None:
+            sent.append(message)
+
+    import smtplib
+
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    app.config["SMTP_URL"] = "smtp://127.0.0.1:2525"
+    login(client, "recruiter@example.com")
+    rid = _create(client, users)
+    with app.app_context():
+        session = _session(app)
+        make = Factory(session)
+        requisition = session.get(Requisition, rid)
+        application = make.application(make.candidate(), requisition)
+        session.commit()
+        aid, step_id = application.id, requisition.steps[0].id
+        session.close()
+    assert _schedule(client, rid, aid, step_id, [users["interviewer"].id]).status_code == 302
+    assert len(sent) == 1
+    assert sent[0]["To"] == "interviewer@example.com"
+    assert any(part.get_content_type() == "text/calendar" for part in sent[0].iter_attachments())
+    with app.app_context():
+        session = _session(app)
+        assert session.scalar(select(OutboxMessage.sent_at)) is not None
+        session.close()
