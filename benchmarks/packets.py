@@ -18,6 +18,7 @@ The load average is printed: other work on the machine skews every figure.
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import statistics
@@ -51,9 +52,14 @@ def _median_pair(a: Callable[[], object], b: Callable[[], object],
     times_a, times_b = [], []
     for _ in range(repeat):
         for fn, times in ((a, times_a), (b, times_b)):
-            started = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - started)
+            gc.collect()  # as timeit does: no collection of the other's garbage mid-run
+            gc.disable()
+            try:
+                started = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - started)
+            finally:
+                gc.enable()
     return statistics.median(times_a), statistics.median(times_b), min(times_a) / min(times_b)
 
 

@@ -23,6 +23,7 @@ for minutes, so renders never run in the web process:
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import math
 import multiprocessing
@@ -100,12 +101,18 @@ def _worker_main(conn: Any, render_fn: Callable[..., bytes] | None) -> None:
     """Loop of a render process: receive a job dict, answer ``("ok", pdf)`` or ``("error", msg)``.
 
     ``None`` ends the loop. Ctrl-C is the parent's business, not ours.
+
+    Garbage collection: the objects inherited from the fork server (WeasyPrint, fonts, compiled
+    templates) are frozen, so collections never walk them (and never dirty their shared
+    pages); automatic collection is off during a render (it cost 5-20 % of render time for a
+    few MB saved) and a full collection runs after the answer is sent, off the caller's clock.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if render_fn is None:
         from .render import render_pdf
 
         render_fn = render_pdf
+    gc.freeze()
     while True:
         try:
             job = conn.recv()
@@ -113,14 +120,19 @@ def _worker_main(conn: Any, render_fn: Callable[..., bytes] | None) -> None:
             return
         if job is None:
             return
+        gc.disable()
         try:
             result: tuple[str, Any] = ("ok", render_fn(**job))
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises
             result = ("error", f"{type(exc).__name__}: {exc}"[:2000])
+        finally:
+            gc.enable()
         try:
             conn.send(result)
         except (BrokenPipeError, OSError):
             return
+        del job, result
+        gc.collect()
 
 
 class _Worker:
