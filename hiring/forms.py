@@ -22,16 +22,21 @@ from .operations.accounts import ROLE_LABELS
 from .security import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 
 
+def strip_text(value: object) -> object:
+    """Surrounding whitespace off typed text (other values as they are)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class BaseForm(FlaskForm):
     """Base of every form: CSRF (global), and a place for shared behaviour."""
 
     class Meta:
-        # Strip surrounding whitespace from text input, never from passwords.
+        # Strip surrounding whitespace from text input, never from passwords. The class's
+        # unbound field is shared by every instance: the filter goes to this binding only.
         def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
-            if unbound_field.field_class not in (PasswordField,):
-                filters = list(unbound_field.kwargs.get("filters", []))
-                filters.append(lambda value: value.strip() if isinstance(value, str) else value)
-                unbound_field.kwargs["filters"] = filters
+            if unbound_field.field_class is not PasswordField:
+                options = {**options, "filters": [*unbound_field.kwargs.get("filters", ()),
+                                                  strip_text]}
             return unbound_field.bind(form=form, **options)
 
 
