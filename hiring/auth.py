@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
-from .db import read_session
+from .db import db_session, read_session, request_writes
 from .models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,18 +27,31 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to continue."
 login_manager.session_protection = None  # our token rotation and time-outs do this job
 
+#: How precisely the idle time-out is tracked (seconds).
+SEEN_AT_RESOLUTION_S = 30
+
 # Endpoints a user who must change their password may still reach.
 _PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "static",
                                         "main.healthz", "main.readyz"})
+
+
+#: Built once (every request runs it): the roles come joined, in the same round trip.
+_USER_BY_TOKEN = select(User).where(User.session_token == bindparam("token")).options(
+    joinedload(User.roles))
 
 
 @login_manager.user_loader
 def _load_user(token: str) -> User | None:
     if not token:
         return None
-    # A short read of its own: a POST's write transaction starts only when its operation runs.
-    with read_session() as session:
-        user = session.scalar(select(User).where(User.session_token == token))
+    params = {"token": token}
+    if not request_writes():
+        # A read request: the request's own (read) session serves, one connection per request.
+        user = db_session().scalars(_USER_BY_TOKEN, params).unique().first()
+    else:
+        # A short read of its own: a POST's write transaction starts only when its work does.
+        with read_session() as session:
+            user = session.scalars(_USER_BY_TOKEN, params).unique().first()
     if user is None or not user.active:
         return None
     return user
@@ -113,7 +127,10 @@ def _enforce_timeouts_and_password_change() -> Any:
         if resume:
             return redirect(url_for("auth.login", next=f"{request.path}?resume={resume}"))
         return redirect(url_for("auth.login"))
-    session["seen_at"] = now  # kept in the cookie: GET requests never write the database
+    if now - seen_at >= SEEN_AT_RESOLUTION_S:
+        # Kept in the cookie (GET requests never write the database), refreshed at most every
+        # SEEN_AT_RESOLUTION_S so that most answers need not sign and send a new cookie.
+        session["seen_at"] = now
     if current_user.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS:
         flash("Choose your own password before you continue.", "info")
         return redirect(url_for("auth.change_password"))

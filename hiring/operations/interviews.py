@@ -7,11 +7,12 @@ import smtplib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..ics import interview_invitation
@@ -257,9 +258,14 @@ def my_interviews(session: Session, user: User) -> tuple[list[Interview], list[I
     return upcoming, past
 
 
-def interview_for(session: Session, user: User, interview_id: int) -> Interview:
-    """The interview if ``user`` is on its panel or manages its requisition, else NotFound."""
-    interview = session.get(Interview, interview_id)
+def interview_for(session: Session, user: User, interview_id: int,
+                  statement: Select[Any] | None = None) -> Interview:
+    """The interview if ``user`` is on its panel or manages its requisition, else NotFound.
+
+    ``statement``: a prebuilt query for one interview by the ``interview_id`` bind parameter
+    (with the eager loads a busy page needs); by default a plain primary-key load."""
+    interview = session.get(Interview, interview_id) if statement is None else \
+        session.scalars(statement, {"interview_id": interview_id}).first()
     if interview is None:
         raise NotFound("No such interview.")
     on_panel = any(a.interviewer_id == user.id for a in interview.assignments)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -93,23 +94,39 @@ def current_profile_version(session: Session, profile_key: str) -> ProfileVersio
     return version
 
 
-def latest_competency_versions(session: Session, competency_ids: Sequence[int]
-                               ) -> dict[int, CompetencyVersion]:
-    """The newest version of each competency, by competency id."""
-    if not competency_ids:
-        return {}
+def _newest_only(query: Select[Any], competency_ids: Any) -> Select[Any]:
+    """``query`` (on competency versions) narrowed to each competency's newest version."""
     newest = (
         select(CompetencyVersion.competency_id, func.max(CompetencyVersion.version_no).label("v"))
         .where(CompetencyVersion.competency_id.in_(competency_ids))
         .group_by(CompetencyVersion.competency_id).subquery()
     )
-    rows = session.scalars(
-        select(CompetencyVersion).join(
-            newest, (CompetencyVersion.competency_id == newest.c.competency_id)
-            & (CompetencyVersion.version_no == newest.c.v)
-        )
-    ).all()
+    return query.join(newest, (CompetencyVersion.competency_id == newest.c.competency_id)
+                      & (CompetencyVersion.version_no == newest.c.v))
+
+
+#: Built once: every scorecard page and save runs it.
+_NEWEST_VERSION_IDS = _newest_only(
+    select(CompetencyVersion.competency_id, CompetencyVersion.id),
+    bindparam("competency_ids", expanding=True))
+
+
+def latest_competency_versions(session: Session, competency_ids: Sequence[int]
+                               ) -> dict[int, CompetencyVersion]:
+    """The newest version of each competency, by competency id."""
+    if not competency_ids:
+        return {}
+    rows = session.scalars(_newest_only(select(CompetencyVersion), competency_ids)).all()
     return {row.competency_id: row for row in rows}
+
+
+def latest_competency_version_ids(session: Session, competency_ids: Sequence[int]
+                                  ) -> dict[int, int]:
+    """The id of the newest version of each competency, by competency id (one light query)."""
+    if not competency_ids:
+        return {}
+    rows = session.execute(_NEWEST_VERSION_IDS, {"competency_ids": list(competency_ids)})
+    return {cid: vid for cid, vid in rows}
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from statistics import fmean
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..hygiene import NoteWarning, check_notes
 from ..models import (
@@ -24,6 +24,7 @@ from ..models import (
     Interview,
     InterviewAssignment,
     InterviewStatus,
+    KitVersion,
     NotAssessedReason,
     PanelUnlock,
     QuestionNote,
@@ -108,10 +109,19 @@ def assignment_for(interview: Interview, user: User) -> InterviewAssignment | No
     return next((a for a in interview.assignments if a.interviewer_id == user.id), None)
 
 
-def own_scorecard(session: Session, interview: Interview, user: User) -> Scorecard | None:
-    """The user's scorecard for the interview (draft or submitted), if one was saved."""
-    return session.scalar(select(Scorecard).where(Scorecard.interview_id == interview.id,
-                                                  Scorecard.interviewer_id == user.id))
+def own_scorecard(session: Session, interview: Interview, user: User, *,
+                  with_answers: bool = False) -> Scorecard | None:
+    """The user's scorecard for the interview (draft or submitted), if one was saved;
+    ``with_answers`` loads its ratings and question notes in the same round trip."""
+    query = _OWN_SCORECARD_WITH_ANSWERS if with_answers else _OWN_SCORECARD
+    return session.scalar(query, {"interview_id": interview.id, "user_id": user.id})
+
+
+#: Built once (every scorecard page and save runs them).
+_OWN_SCORECARD = select(Scorecard).where(Scorecard.interview_id == bindparam("interview_id"),
+                                         Scorecard.interviewer_id == bindparam("user_id"))
+_OWN_SCORECARD_WITH_ANSWERS = _OWN_SCORECARD.options(selectinload(Scorecard.ratings),
+                                                     selectinload(Scorecard.question_notes))
 
 
 def _check_input(interview: Interview, data: ScorecardInput) -> None:
@@ -155,7 +165,13 @@ def _write(session: Session, scorecard: Scorecard, data: ScorecardInput) -> None
 
 
 def _panel_interview(session: Session, interview_id: int, user: User) -> Interview:
-    interview = session.get(Interview, interview_id)
+    # Everything the checks below and _check_input read, in three round trips: this runs
+    # inside the write transaction, which other writers wait for.
+    interview = session.get(Interview, interview_id, options=[
+        selectinload(Interview.assignments),
+        joinedload(Interview.kit_version).selectinload(KitVersion.focus),
+        joinedload(Interview.kit_version).selectinload(KitVersion.items),
+    ])
     if interview is None or assignment_for(interview, user) is None:
         raise NotFound("No such interview.")
     if interview.status == InterviewStatus.CANCELLED.value:
@@ -168,7 +184,7 @@ def save_draft(session: Session, interview_id: int, user: User, data: ScorecardI
     """Save (or autosave) the user's draft. A stale version raises :class:`Conflict`."""
     interview = _panel_interview(session, interview_id, user)
     _check_input(interview, data)
-    scorecard = own_scorecard(session, interview, user)
+    scorecard = own_scorecard(session, interview, user, with_answers=True)
     if scorecard is None:
         scorecard = Scorecard(interview_id=interview.id, interviewer_id=user.id)
         try:
@@ -189,8 +205,23 @@ def save_draft(session: Session, interview_id: int, user: User, data: ScorecardI
     _write(session, scorecard, data)
     scorecard.version += 1
     session.flush()
-    names = {cid: str(cid) for cid in data.ratings}
-    return scorecard, check_notes(data.notes_for_hygiene(names))
+    return scorecard, _warnings(data)
+
+
+def _warnings(data: ScorecardInput) -> list[NoteWarning]:
+    return check_notes(data.notes_for_hygiene({cid: str(cid) for cid in data.ratings}))
+
+
+def draft_warnings(scorecard: Scorecard) -> list[NoteWarning]:
+    """The hygiene prompts for a saved draft's free text, as its save reported them."""
+    data = ScorecardInput(
+        ratings={r.competency_id: RatingInput(r.rating, r.not_assessed_reason, r.evidence or "")
+                 for r in scorecard.ratings},
+        question_notes={n.question_version_id: (n.note or "", n.rating)
+                        for n in scorecard.question_notes},
+        takeaways=scorecard.takeaways or "", no_decision_reason=scorecard.no_decision_reason or "",
+    )
+    return _warnings(data)
 
 
 def completeness_problems(interview: Interview, data: ScorecardInput) -> list[str]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -16,16 +20,23 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
-from ..db import db_session
+from ..db import db_session, short_writes, write_session
+from ..forms import BaseForm
 from ..hygiene import NoteWarning
 from ..models import (
+    Application,
     Candidate,
+    CompetencyVersion,
+    Interview,
     InterviewAssignment,
+    KitItem,
+    KitVersion,
     PendingForm,
-    Question,
+    QuestionVersion,
     Scorecard,
     ScorecardAmendment,
     User,
@@ -33,9 +44,10 @@ from ..models import (
 from ..operations import Conflict, OperationError
 from ..operations import scorecards as ops
 from ..operations.interviews import interview_for
-from ..operations.requisitions import latest_competency_versions
+from ..operations.requisitions import latest_competency_version_ids
 from ..policy import Action, requires
 from ..scorecard_form import (
+    MAX_NOTE,
     FocusItem,
     QuestionItem,
     RatingInput,
@@ -50,105 +62,165 @@ CODE_MAX_FAILURES = 10
 CODE_WINDOW_MINUTES = 15
 
 
-def _kit_items(interview: Any) -> tuple[list[FocusItem], list[QuestionItem]]:
+class _Kits:
+    """Per-app, per-process cache of scorecard kits: a kit version is frozen once an interview
+    uses it and a competency version is never changed, so the key below names the content
+    exactly. Bounded (least recently used goes first) and safe across threads."""
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.SIZE:
+                self._items.popitem(last=False)
+        return value
+
+
+@dataclass(frozen=True)
+class Kit:
+    """What an interview's scorecard shows and accepts: focus competencies with their anchors,
+    kit questions, and the form class built from them."""
+
+    focus: list[FocusItem]
+    questions: list[QuestionItem]
+    form_class: type[BaseForm]
+
+
+def _kits() -> _Kits:
+    return current_app.extensions.setdefault("hiring.scorecard_kits", _Kits())
+
+
+def _kit(interview: Any) -> Kit:
+    """The interview's kit: one light query (the competencies' newest versions) when cached."""
     session = db_session()
-    ids = ops.focus_ids(interview)
-    versions = latest_competency_versions(session, ids)
-    focus = [
-        FocusItem(cid, versions[cid].name, versions[cid].description,
-                  (versions[cid].anchor_1, versions[cid].anchor_2, versions[cid].anchor_3,
-                   versions[cid].anchor_4))
-        for cid in ids if cid in versions
-    ]
-    questions = []
-    public = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(
-        [i.question_version.question_id for i in interview.kit_version.items])))}
-    for item in interview.kit_version.items:
-        qv = item.question_version
-        question = public[qv.question_id]
-        questions.append(QuestionItem(qv.id, question.competency_id, qv.prompt,
-                                      question.public_id))
-    return focus, questions
+    kits = _kits()
+    kit_id = interview.kit_version_id
+
+    def frozen() -> tuple[list[int], list[QuestionItem]]:
+        kit = session.scalars(select(KitVersion).where(KitVersion.id == kit_id).options(
+            selectinload(KitVersion.focus),
+            selectinload(KitVersion.items).joinedload(KitItem.question_version)
+            .joinedload(QuestionVersion.question))).one()
+        return ([f.competency_id for f in kit.focus],
+                [QuestionItem(i.question_version.id, i.question_version.question.competency_id,
+                              i.question_version.prompt, i.question_version.question.public_id)
+                 for i in kit.items])
+
+    focus_ids, questions = kits.get(("kit", kit_id), frozen)
+    versions = latest_competency_version_ids(session, focus_ids)
+
+    def build() -> Kit:
+        rows = {row.competency_id: row for row in session.scalars(select(CompetencyVersion)
+                .where(CompetencyVersion.id.in_(list(versions.values()))))}
+        focus = [FocusItem(cid, rows[cid].name, rows[cid].description,
+                           (rows[cid].anchor_1, rows[cid].anchor_2, rows[cid].anchor_3,
+                            rows[cid].anchor_4))
+                 for cid in focus_ids if cid in rows]
+        return Kit(focus, questions, build_form_class(focus, questions))
+
+    return kits.get(("form", kit_id, tuple(sorted(versions.items()))), build)
+
+
+#: The interview with what the scorecard page reads of it (built once: the page is busy).
+_PAGE_INTERVIEW = select(Interview).where(Interview.id == bindparam("interview_id")).options(
+    selectinload(Interview.assignments),
+    joinedload(Interview.step),
+    joinedload(Interview.application).joinedload(Application.candidate),
+)
 
 
 def _panel_interview(interview_id: int) -> Any:
-    interview = interview_for(db_session(), current_user, interview_id)
+    interview = interview_for(db_session(), current_user, interview_id, _PAGE_INTERVIEW)
     if ops.assignment_for(interview, current_user) is None:
         abort(404)  # managers read scorecards on the debrief; only the panel fills them
     return interview
 
 
-def _render(interview: Any, form: Any, focus: list[FocusItem], questions: list[QuestionItem],
-            scorecard: Any, *, status: int = 200, warnings: list[NoteWarning] | None = None,
-            conflict: Any = None) -> tuple[str, int]:
-    session = db_session()
-    candidate = session.get(Candidate, interview.application.candidate_id)
+def _render(interview: Any, form: Any, kit: Kit, scorecard: Any, *, status: int = 200,
+            warnings: list[NoteWarning] | None = None, conflict: Any = None) -> tuple[str, int]:
     return render_template(
-        "scorecards/form.html", interview=interview, form=form, focus=focus,
-        questions=questions, scorecard=scorecard, candidate=candidate,
+        "scorecards/form.html", interview=interview, form=form, focus=kit.focus,
+        questions=kit.questions, scorecard=scorecard, candidate=interview.application.candidate,
         warnings=warnings or [], conflict=conflict,
         assignment=ops.assignment_for(interview, current_user),
-        labels=ops.RECOMMENDATION_HELP, rating_words=ops.RATING_WORDS,
+        labels=ops.RECOMMENDATION_HELP, rating_words=ops.RATING_WORDS, max_note=MAX_NOTE,
     ), status
 
 
 @bp.route("/interviews/<int:interview_id>/scorecard", methods=["GET", "POST"])
 @requires(Action.FILL_SCORECARD)
+@short_writes
 def fill(interview_id: int) -> Any:
-    """Fill in, save or submit your scorecard for an interview."""
+    """Fill in, save or submit your scorecard for an interview.
+
+    A save or submit answers with a redirect (the page is then read without holding the
+    database's write lock); hygiene prompts follow the saved draft's version in the URL."""
     session = db_session()
     interview = _panel_interview(interview_id)
-    focus, questions = _kit_items(interview)
-    form_class = build_form_class(focus, questions)
-    scorecard = ops.own_scorecard(session, interview, current_user)
+    kit = _kit(interview)
+    scorecard = ops.own_scorecard(session, interview, current_user, with_answers=True)
     if scorecard is not None and scorecard.status == "submitted":
         return redirect(url_for("scorecards.show", scorecard_id=scorecard.id))
     if request.method == "GET":
-        form = form_class(formdata=None)
-        prefill(form, scorecard, focus, questions)
+        form = kit.form_class(formdata=None)
+        prefill(form, scorecard, kit.focus, kit.questions)
+        warnings: list[NoteWarning] = []
+        if scorecard is not None and request.args.get("saved") == str(scorecard.version):
+            warnings = ops.draft_warnings(scorecard)
         resumed = _resume_pending(request.args.get("resume", ""))
         if resumed is not None:
-            form = form_class(formdata=resumed)
+            form = kit.form_class(formdata=resumed)
             flash("Your session had ended; the input you sent is restored below. Nothing "
                   "was saved yet: save or submit it now.", "info")
-        return _render(interview, form, focus, questions, scorecard)
+        return _render(interview, form, kit, scorecard, warnings=warnings)
 
-    form = form_class()
+    form = kit.form_class()
     if not form.validate():
-        return _render(interview, form, focus, questions, scorecard, status=400)
-    data = form_to_input(form, focus, questions)
+        return _render(interview, form, kit, scorecard, status=400)
+    data = form_to_input(form, kit.focus, kit.questions)
     expected = int(form.version.data) if (form.version.data or "").isdigit() else None
     action = request.form.get("action", "save")
+    if action == "submit":
+        problems = ops.completeness_problems(interview, data)
+        if problems:
+            _attach_problems(form, problems)
+            return _render(interview, form, kit, scorecard, status=400)
     try:
-        if action == "submit":
-            problems = ops.completeness_problems(interview, data)
-            if problems:
-                _attach_problems(form, problems)
-                return _render(interview, form, focus, questions, scorecard, status=400)
-            ops.submit(session, interview.id, current_user, data, expected_version=expected)
-            session.commit()
-            flash("Scorecard submitted. Colleagues' scorecards appear on the debrief as the "
-                  "requisition's visibility rule allows.", "success")
-            return redirect(url_for("interviews.detail", interview_id=interview.id))
-        saved, warnings = ops.save_draft(session, interview.id, current_user, data,
-                                         expected_version=expected)
-        session.commit()
+        with write_session() as writer:
+            if action == "submit":
+                ops.submit(writer, interview.id, current_user, data,
+                           expected_version=expected)
+            else:
+                saved, _ = ops.save_draft(writer, interview.id, current_user, data,
+                                          expected_version=expected)
+                version = saved.version
     except Conflict:
-        session.rollback()
-        current = ops.own_scorecard(session, interview, current_user)
+        session.rollback()  # a fresh snapshot: the copy saved meanwhile
+        current = ops.own_scorecard(session, interview, current_user, with_answers=True)
         form.version.data = str(current.version) if current else ""
         form.form_errors.append("This scorecard was saved from another window or device since "
                                 "you opened it. Your input is kept below; the saved version "
                                 "is shown beside it. Save again to keep yours.")
-        return _render(interview, form, focus, questions, scorecard, status=409,
-                       conflict=current)
+        return _render(interview, form, kit, scorecard, status=409, conflict=current)
     except OperationError as exc:
-        session.rollback()
         form.form_errors.append(str(exc))
-        return _render(interview, form, focus, questions, scorecard, status=exc.status)
-    form.version.data = str(saved.version)
+        return _render(interview, form, kit, scorecard, status=exc.status)
+    if action == "submit":
+        flash("Scorecard submitted. Colleagues' scorecards appear on the debrief as the "
+              "requisition's visibility rule allows.", "success")
+        return redirect(url_for("interviews.detail", interview_id=interview.id))
     flash("Draft saved.", "success")
-    return _render(interview, form, focus, questions, saved, warnings=warnings)
+    return redirect(url_for("scorecards.fill", interview_id=interview.id, saved=version))
 
 
 def _attach_problems(form: Any, problems: list[str]) -> None:
@@ -175,28 +247,26 @@ def _resume_pending(token: str) -> Any:
 
 @bp.post("/interviews/<int:interview_id>/scorecard/autosave")
 @requires(Action.FILL_SCORECARD)
+@short_writes
 def autosave(interview_id: int) -> Any:
     """Save the draft in the background (JSON in and out; the CSRF token comes in a header)."""
-    session = db_session()
     interview = _panel_interview(interview_id)
-    focus, questions = _kit_items(interview)
-    form = build_form_class(focus, questions)()
+    kit = _kit(interview)
+    form = kit.form_class()
     if not form.validate():
         return jsonify(ok=False, errors=form.errors), 400
-    data = form_to_input(form, focus, questions)
+    data = form_to_input(form, kit.focus, kit.questions)
     expected = int(form.version.data) if (form.version.data or "").isdigit() else None
     try:
-        saved, warnings = ops.save_draft(session, interview.id, current_user, data,
-                                         expected_version=expected)
-        session.commit()
+        with write_session() as writer:
+            saved, warnings = ops.save_draft(writer, interview.id, current_user, data,
+                                             expected_version=expected)
     except Conflict:
-        session.rollback()
         return jsonify(ok=False, conflict=True, message=(
             "Saved from another window meanwhile: save with the button to compare.")), 409
     except OperationError as exc:
-        session.rollback()
         return jsonify(ok=False, message=str(exc)), exc.status
-    names = {f"Evidence: {f.competency_id}": f"Evidence: {f.name}" for f in focus}
+    names = {f"Evidence: {f.competency_id}": f"Evidence: {f.name}" for f in kit.focus}
     return jsonify(ok=True, version=saved.version,
                    saved_at=saved.updated_at.isoformat(),
                    warnings=[{"field": names.get(w.field, w.field), "message": w.message}
@@ -214,13 +284,13 @@ def show(scorecard_id: int) -> str:
     application = scorecard.interview.application
     if scorecard not in ops.visible_scorecards(session, current_user, application):
         abort(404)
-    focus, questions = _kit_items(scorecard.interview)
+    kit = _kit(scorecard.interview)
     author = session.get(User, scorecard.interviewer_id)
     amendments = session.scalars(select(ScorecardAmendment).where(
         ScorecardAmendment.scorecard_id == scorecard.id).order_by(ScorecardAmendment.id)).all()
     candidate = session.get(Candidate, application.candidate_id)
     return render_template(
-        "scorecards/show.html", scorecard=scorecard, focus=focus, questions=questions,
+        "scorecards/show.html", scorecard=scorecard, focus=kit.focus, questions=kit.questions,
         author=author, amendments=amendments, candidate=candidate,
         ratings={r.competency_id: r for r in scorecard.ratings},
         notes={n.question_version_id: n for n in scorecard.question_notes},

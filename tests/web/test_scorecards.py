@@ -234,13 +234,19 @@ def test_amendment_needs_reason(app: Any, loop: Any) -> None:
 def test_note_hygiene_warns_without_blocking(app: Any, loop: Any) -> None:
     a = _as(app, "interviewer@example.com")
     data = complete(loop, "Good culture fit, seems he has young kids", action="save")
-    response = a.post(f"/interviews/{loop['first']}/scorecard", data=data)
-    body = response.get_data(as_text=True)
-    assert response.status_code == 200
+    url = f"/interviews/{loop['first']}/scorecard"
+    response = a.post(url, data=data)
+    # Saved all the same: the save answers with the page of the saved version, which warns.
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(f"{url}?saved=")
+    with app.app_context(), database.read_session() as session:
+        assert session.scalar(select(func.count(Scorecard.id))) == 1
+    body = a.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Draft saved." in body
     assert "Check your notes" in body
     assert "culture fit" in body
-    with app.app_context(), database.read_session() as session:
-        assert session.scalar(select(func.count(Scorecard.id))) == 1  # saved all the same
+    # The prompt belongs to that save; the plain page does not repeat it.
+    assert "Check your notes" not in a.get(url).get_data(as_text=True)
 
 
 def test_short_code_opens_own_scorecard_others_and_wrong_codes_get_same_404(
