@@ -164,14 +164,17 @@ def _write(session: Session, scorecard: Scorecard, data: ScorecardInput) -> None
     scorecard.updated_at = datetime.now(UTC)
 
 
+#: Everything _panel_interview's checks and _check_input read, in four round trips, built once:
+#: this runs inside the write transaction, which other writers wait for.
+_PANEL_INTERVIEW = select(Interview).where(Interview.id == bindparam("interview_id")).options(
+    selectinload(Interview.assignments),
+    joinedload(Interview.kit_version).selectinload(KitVersion.focus),
+    joinedload(Interview.kit_version).selectinload(KitVersion.items),
+)
+
+
 def _panel_interview(session: Session, interview_id: int, user: User) -> Interview:
-    # Everything the checks below and _check_input read, in three round trips: this runs
-    # inside the write transaction, which other writers wait for.
-    interview = session.get(Interview, interview_id, options=[
-        selectinload(Interview.assignments),
-        joinedload(Interview.kit_version).selectinload(KitVersion.focus),
-        joinedload(Interview.kit_version).selectinload(KitVersion.items),
-    ])
+    interview = session.scalars(_PANEL_INTERVIEW, {"interview_id": interview_id}).first()
     if interview is None or assignment_for(interview, user) is None:
         raise NotFound("No such interview.")
     if interview.status == InterviewStatus.CANCELLED.value:

@@ -131,16 +131,18 @@ def _kit(interview: Any) -> Kit:
     return kits.get(("form", kit_id, tuple(sorted(versions.items()))), build)
 
 
-#: The interview with what the scorecard page reads of it (built once: the page is busy).
-_PAGE_INTERVIEW = select(Interview).where(Interview.id == bindparam("interview_id")).options(
-    selectinload(Interview.assignments),
+#: The interview with its panel (built once: saves are busy) ...
+_INTERVIEW = select(Interview).where(Interview.id == bindparam("interview_id")).options(
+    selectinload(Interview.assignments))
+#: ... and with what the scorecard page shows of it.
+_PAGE_INTERVIEW = _INTERVIEW.options(
     joinedload(Interview.step),
     joinedload(Interview.application).joinedload(Application.candidate),
 )
 
 
-def _panel_interview(interview_id: int) -> Any:
-    interview = interview_for(db_session(), current_user, interview_id, _PAGE_INTERVIEW)
+def _panel_interview(interview_id: int, statement: Any = _PAGE_INTERVIEW) -> Any:
+    interview = interview_for(db_session(), current_user, interview_id, statement)
     if ops.assignment_for(interview, current_user) is None:
         abort(404)  # managers read scorecards on the debrief; only the panel fills them
     return interview
@@ -166,16 +168,19 @@ def fill(interview_id: int) -> Any:
     A save or submit answers with a redirect (the page is then read without holding the
     database's write lock); hygiene prompts follow the saved draft's version in the URL."""
     session = db_session()
-    interview = _panel_interview(interview_id)
+    reading = request.method == "GET"
+    interview = _panel_interview(interview_id, _PAGE_INTERVIEW if reading else _INTERVIEW)
     kit = _kit(interview)
-    scorecard = ops.own_scorecard(session, interview, current_user, with_answers=True)
+    scorecard = ops.own_scorecard(session, interview, current_user, with_answers=reading)
     if scorecard is not None and scorecard.status == "submitted":
         return redirect(url_for("scorecards.show", scorecard_id=scorecard.id))
-    if request.method == "GET":
+    if reading:
         form = kit.form_class(formdata=None)
         prefill(form, scorecard, kit.focus, kit.questions)
         warnings: list[NoteWarning] = []
         if scorecard is not None and request.args.get("saved") == str(scorecard.version):
+            # Just saved (the save redirected here): say so, with the save's hygiene prompts.
+            flash("Draft saved.", "success")
             warnings = ops.draft_warnings(scorecard)
         resumed = _resume_pending(request.args.get("resume", ""))
         if resumed is not None:
@@ -219,7 +224,7 @@ def fill(interview_id: int) -> Any:
         flash("Scorecard submitted. Colleagues' scorecards appear on the debrief as the "
               "requisition's visibility rule allows.", "success")
         return redirect(url_for("interviews.detail", interview_id=interview.id))
-    flash("Draft saved.", "success")
+    # No flash here: the save then changes nothing in the session cookie; the page says it.
     return redirect(url_for("scorecards.fill", interview_id=interview.id, saved=version))
 
 
@@ -250,7 +255,7 @@ def _resume_pending(token: str) -> Any:
 @short_writes
 def autosave(interview_id: int) -> Any:
     """Save the draft in the background (JSON in and out; the CSRF token comes in a header)."""
-    interview = _panel_interview(interview_id)
+    interview = _panel_interview(interview_id, _INTERVIEW)
     kit = _kit(interview)
     form = kit.form_class()
     if not form.validate():
