@@ -153,17 +153,25 @@ def _unquote_exported(value: str) -> str:
     return value
 
 
-def _decode(data: bytes) -> tuple[str | None, RowError | None]:
+def csv_text(data: bytes, *, empty: str, advice: str, line_note: str = "") -> str | RowError:
+    """The text of an uploaded CSV file, or the file-level error that refuses it.
+
+    UTF-8 with or without a byte-order mark is read; anything else is refused naming the first
+    bad byte, its position and its line (counting the header; ``line_note`` follows the line
+    number), then ``advice``. A file of nothing but white space is refused with ``empty``.
+    Shared by the candidate and the hiring-history formats.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, RowError(None, "", (
+        return RowError(None, "", (
             f"The file is not UTF-8 text: byte 0x{data[exc.start]:02x} at position {exc.start} "
-            f"(line {line} of the file, counting the header) is not valid UTF-8. In your "
-            f"spreadsheet choose \"CSV UTF-8\" when saving, then upload it again."
+            f"(line {line}{line_note}, counting the header) is not valid UTF-8. {advice}"
         ))
-    return text, None
+    if not text.strip():
+        return RowError(None, "", empty)
+    return text
 
 
 def _check_header(header: Sequence[str]) -> list[RowError]:
@@ -196,13 +204,13 @@ def parse_candidates_csv(data: bytes) -> ParsedCsv:
     column. Duplicate e-mail addresses within the file are errors on every repeat.
     """
     result = ParsedCsv()
-    text, error = _decode(data)
-    if error is not None or text is None:
-        result.errors.append(error or RowError(None, "", "The file could not be read."))
-        return result
-    if not text.strip():
-        result.errors.append(RowError(None, "", "The file is empty: it needs a header line ("
-                                      + ",".join(COLUMNS) + ") and at least one row."))
+    text = csv_text(
+        data, line_note=" of the file",
+        advice='In your spreadsheet choose "CSV UTF-8" when saving, then upload it again.',
+        empty=("The file is empty: it needs a header line (" + ",".join(COLUMNS)
+               + ") and at least one row."))
+    if isinstance(text, RowError):
+        result.errors.append(text)
         return result
 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .candidates_csv import RowError
+from .candidates_csv import RowError, csv_text
 
 CANDIDATE = "candidate"
 ROLE = "role"
@@ -59,6 +59,7 @@ MAX_DEMOGRAPHIC = {SEX: 64, RACE_ETHNICITY: 128}
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MISSING = object()
+_UTF8_ADVICE = 'Save it as "CSV UTF-8".'
 
 
 @dataclass(frozen=True)
@@ -109,18 +110,6 @@ class ParsedScoring:
     errors: list[RowError] = field(default_factory=list)
     competency_columns: tuple[str, ...] = ()
     X: np.ndarray | None = None
-
-
-def _decode(data: bytes) -> tuple[str | None, RowError | None]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, RowError(None, "", (
-            f"The file is not UTF-8 text: byte 0x{data[exc.start]:02x} at position {exc.start} "
-            f"(line {line}, counting the header) is not valid UTF-8. Save it as \"CSV UTF-8\"."
-        ))
-    return text, None
 
 
 def _check_header(header: list[str], known_competencies: set[str], *,
@@ -236,14 +225,12 @@ def parse_history_csv(data: bytes, roles: Mapping[str, frozenset[str] | set[str]
     ones with the 1-based data row number and the column.
     """
     result = ParsedHistory()
-    text, error = _decode(data)
-    if error is not None or text is None:
-        result.errors.append(error or RowError(None, "", "The file could not be read."))
-        return result
-    if not text.strip():
-        result.errors.append(RowError(None, "", "The file is empty: it needs a header line ("
-                                      + ",".join(REQUIRED_COLUMNS) + ", competency keys ...) "
-                                      "and at least one row."))
+    text = csv_text(data, advice=_UTF8_ADVICE,
+                    empty=("The file is empty: it needs a header line ("
+                           + ",".join(REQUIRED_COLUMNS) + ", competency keys ...) and at least "
+                           "one row."))
+    if isinstance(text, RowError):
+        result.errors.append(text)
         return result
     known = set().union(*roles.values()) if roles else set()
     first_row: dict[str, int] = {}
@@ -360,12 +347,9 @@ def parse_scoring_csv(data: bytes, role: str, competencies: Sequence[str],
     Built for 100,000-row files: one pass, cells converted once per distinct text.
     """
     result = ParsedScoring()
-    text, error = _decode(data)
-    if error is not None or text is None:
-        result.errors.append(error or RowError(None, "", "The file could not be read."))
-        return result
-    if not text.strip():
-        result.errors.append(RowError(None, "", "The file is empty."))
+    text = csv_text(data, advice=_UTF8_ADVICE, empty="The file is empty.")
+    if isinstance(text, RowError):
+        result.errors.append(text)
         return result
     competencies = tuple(competencies)
     known = set(known_competencies) | set(competencies)

@@ -200,8 +200,35 @@ class InterviewCover:
     location: str = ""
 
 
+class _KitPages:
+    """What an interview packet and a blank kit share: the kit's questions and the paper grid.
+
+    A mixin for the frozen dataclasses below (it adds no fields): the grid, when not given, is
+    built from the kit's focus competencies and question groups.
+    """
+
+    competencies: tuple[FocusCompetency, ...]
+    question_groups: tuple[QuestionGroup, ...]
+    grid: ScorecardGrid | None
+
+    def __post_init__(self) -> None:
+        if self.grid is None:
+            object.__setattr__(self, "grid",
+                               scorecard_grid(self.competencies, self.question_groups))
+
+    @property
+    def questions(self) -> tuple[KitQuestion, ...]:
+        """Every kit question, in order."""
+        return tuple(q for group in self.question_groups for q in group.questions)
+
+    @property
+    def total_minutes(self) -> int:
+        """Sum of the questions' suggested minutes."""
+        return sum(q.minutes for q in self.questions)
+
+
 @dataclass(frozen=True)
-class InterviewPacket:
+class InterviewPacket(_KitPages):
     """One interview, one interviewer (DESIGN.md section 7).
 
     ``short_code`` is the interviewer's assignment code and ``scorecard_url`` the absolute URL
@@ -219,21 +246,6 @@ class InterviewPacket:
     confidentiality: str = DEFAULT_CONFIDENTIALITY
     grid: ScorecardGrid | None = None
 
-    def __post_init__(self) -> None:
-        if self.grid is None:
-            object.__setattr__(self, "grid",
-                               scorecard_grid(self.competencies, self.question_groups))
-
-    @property
-    def questions(self) -> tuple[KitQuestion, ...]:
-        """Every kit question, in order."""
-        return tuple(q for group in self.question_groups for q in group.questions)
-
-    @property
-    def total_minutes(self) -> int:
-        """Sum of the questions' suggested minutes."""
-        return sum(q.minutes for q in self.questions)
-
     @cached_property
     def qr_svg(self) -> Markup:
         """The QR code of :attr:`scorecard_url` as inline SVG (built by our own code)."""
@@ -249,7 +261,7 @@ class InterviewPacket:
 
 
 @dataclass(frozen=True)
-class BlankKit:
+class BlankKit(_KitPages):
     """A requisition's plan step without a candidate: cover says "Blank kit", no code, no QR."""
 
     cover: InterviewCover
@@ -260,21 +272,6 @@ class BlankKit:
     generated_at: str = ""
     confidentiality: str = KIT_CONFIDENTIALITY
     grid: ScorecardGrid | None = None
-
-    def __post_init__(self) -> None:
-        if self.grid is None:
-            object.__setattr__(self, "grid",
-                               scorecard_grid(self.competencies, self.question_groups))
-
-    @property
-    def questions(self) -> tuple[KitQuestion, ...]:
-        """Every kit question, in order."""
-        return tuple(q for group in self.question_groups for q in group.questions)
-
-    @property
-    def total_minutes(self) -> int:
-        """Sum of the questions' suggested minutes."""
-        return sum(q.minutes for q in self.questions)
 
     @property
     def running_header(self) -> str:

@@ -4,6 +4,7 @@ comparisons; admins add, edit and retire questions and adjust profiles (each a n
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -23,8 +24,23 @@ from ..forms import ActionForm
 from ..operations import Conflict, NotFound, OperationError
 from ..operations import bank as ops
 from ..policy import Action, requires
+from . import show_refusal
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
+
+T = TypeVar("T")
+
+
+def _found(find: Callable[..., T], *args: Any) -> T:
+    """What ``find(db_session(), *args)`` returns, or a plain 404 page when it raises NotFound.
+
+    The bank's pages answer an unknown key with ``abort(404)``: :class:`NotFound` itself would
+    reach the app's error handler, which records it as a denial.
+    """
+    try:
+        return find(db_session(), *args)
+    except NotFound:
+        abort(404)
 
 
 def _filters() -> ops.QuestionFilters:
@@ -58,10 +74,7 @@ def index() -> str:
 @requires(Action.READ_BANK)
 def question(public_id: str) -> str:
     """A question: every field of its newest version, and all its versions."""
-    try:
-        view = ops.question_view(db_session(), public_id)
-    except NotFound:
-        abort(404)
+    view = _found(ops.question_view, public_id)
     return render_template("bank/question.html", view=view, action_form=ActionForm())
 
 
@@ -84,9 +97,7 @@ def question_new() -> str | Response | tuple[str, int]:
             show_problems(form, exc.problems)
             status = 400
         except OperationError as exc:
-            session.rollback()
-            form.form_errors.append(str(exc))
-            status = exc.status
+            status = show_refusal(session, form, exc, raise_for=())
         else:
             session.commit()
             flash(f"Question {created.public_id} added.", "success")
@@ -102,11 +113,8 @@ def question_new() -> str | Response | tuple[str, int]:
 def question_edit(public_id: str) -> str | Response | tuple[str, int]:
     """Edit a question: saving makes a new version; a stale form answers 409, input kept."""
     session = db_session()
-    try:
-        question = ops.get_question(session, public_id)
-        latest = ops.latest_question_version(session, question)
-    except NotFound:
-        abort(404)
+    question = _found(ops.get_question, public_id)
+    latest = _found(ops.latest_question_version, question)
     form = QuestionForm()
     if request.method == "GET":
         form = QuestionForm(data=QuestionForm.data_from_raw(ops.question_raw(session, question),
@@ -119,9 +127,7 @@ def question_edit(public_id: str) -> str | Response | tuple[str, int]:
                                         expected_version=int(form.version.data or 0),
                                         actor_id=current_user.id)
         except Conflict as exc:
-            session.rollback()
-            status = 409
-            form.form_errors.append(str(exc))
+            status = show_refusal(session, form, exc)
             # Show what is saved now; saving again after review is a deliberate overwrite.
             question = ops.get_question(session, public_id)
             saved = ops.question_raw(session, question)
@@ -189,10 +195,7 @@ def competencies() -> str:
 @requires(Action.READ_BANK)
 def competency(key: str) -> str:
     """A competency: description, the four anchors, versions, roles and questions."""
-    try:
-        view = ops.competency_view(db_session(), key)
-    except NotFound:
-        abort(404)
+    view = _found(ops.competency_view, key)
     return render_template("bank/competency.html", view=view)
 
 
@@ -208,10 +211,7 @@ def roles() -> str:
 def role(key: str) -> str:
     """A role profile version: per level weights, bars and must-haves (table and chart)."""
     version = request.args.get("version", type=int)
-    try:
-        view = ops.profile_view(db_session(), key, version)
-    except NotFound:
-        abort(404)
+    view = _found(ops.profile_view, key, version)
     return render_template("bank/role.html", view=view)
 
 
@@ -220,10 +220,7 @@ def role(key: str) -> str:
 def role_edit(key: str, level: str) -> str | Response | tuple[str, int]:
     """Adjust one level's weights, bars and must-haves; saving makes a new profile version."""
     session = db_session()
-    try:
-        view = ops.profile_view(session, key)
-    except NotFound:
-        abort(404)
+    view = _found(ops.profile_view, key)
     if level not in view.levels:
         abort(404)
     entries = view.levels[level]
@@ -240,9 +237,7 @@ def role_edit(key: str, level: str) -> str | Response | tuple[str, int]:
                                          expected_version=int(form.version.data or 0),
                                          actor_id=current_user.id)
         except Conflict as exc:
-            session.rollback()
-            status = 409
-            form.form_errors.append(str(exc))
+            status = show_refusal(session, form, exc)
             view = ops.profile_view(session, key)
             form.version.data = str(view.version.version_no)
         except ops.BankInvalid as exc:
@@ -308,8 +303,5 @@ def domains() -> str:
 @requires(Action.READ_BANK)
 def domain(key: str) -> str:
     """A domain pack: its competencies with default weight and bar per level."""
-    try:
-        view = ops.domain_view(db_session(), key)
-    except NotFound:
-        abort(404)
+    view = _found(ops.domain_view, key)
     return render_template("bank/domain.html", view=view, levels=qb.LEVELS)

@@ -55,6 +55,7 @@ from ..policy import (
     requires,
     requisition_for,
 )
+from . import int_or_none, show_refusal
 
 bp = Blueprint("candidates", __name__)
 
@@ -191,13 +192,6 @@ def _is_hiring_manager_of(application: Application) -> bool:
             and application.requisition.hiring_manager_id == current_user.id)
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 # ----------------------------------------------------------------------------- helpers
 
 
@@ -219,6 +213,20 @@ def _return_url(application: Application, target: str | None) -> str:
     if target == "board":
         return url_for("candidates.board", requisition_id=application.requisition_id)
     return url_for("candidates.detail", candidate_id=application.candidate_id)
+
+
+def _return_target(form: StageForm | ReopenForm) -> str:
+    """Where the sent form asks to go back to: one of :data:`RETURN_TARGETS`, else the candidate."""
+    return form.return_to.data if form.return_to.data in RETURN_TARGETS else "candidate"
+
+
+def _stage_saved(session: Any, application: Application, target: str, done: str) -> Response:
+    """Commit a stage change, say "<candidate> <done> <stage>." and go back to ``target``."""
+    label = stages.stage_label(application.stage)
+    name = application.candidate.name
+    session.commit()
+    flash(f"{name} {done} {label}.", "success")
+    return redirect(_return_url(application, target))
 
 
 # ----------------------------------------------------------------------------- search
@@ -293,14 +301,12 @@ def edit(candidate_id: int) -> tuple[str, int] | Response:
         try:
             ops.update_candidate(
                 session, actor=current_user, candidate=candidate,
-                expected_version=_int(form.version.data) or 0,
+                expected_version=int_or_none(form.version.data) or 0,
                 **{name: getattr(form, name).data or "" for name in COLUMNS},
             )
         except ops.StaleCandidate as exc:
-            session.rollback()
-            status = exc.status
+            status = show_refusal(session, form, exc)
             conflict = exc.current
-            form.form_errors.append(str(exc))
             # Saving again now overwrites the newer values deliberately, with them in view.
             form.version.data = str(exc.version)
         except ops.CandidateInvalid as exc:
@@ -308,13 +314,8 @@ def edit(candidate_id: int) -> tuple[str, int] | Response:
             status = 400
             for name, message in exc.problems.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
-        except (Forbidden, NotFound):
-            session.rollback()
-            raise
         except OperationError as exc:
-            session.rollback()
-            status = exc.status
-            form.form_errors.append(str(exc))
+            status = show_refusal(session, form, exc)
         else:
             session.commit()
             flash("Candidate saved.", "success")
@@ -350,22 +351,15 @@ def new(requisition_id: int) -> tuple[str, int] | Response:
                 **{name: form[name].data or "" for name in COLUMNS},
             )
         except ops.DuplicateApplication as exc:
-            session.rollback()
-            status = exc.status
+            status = show_refusal(session, form, exc)
             existing_id = exc.candidate_id
-            form.form_errors.append(str(exc))
         except ops.CandidateInvalid as exc:
             session.rollback()
             status = 400
             for name, message in exc.problems.items():
                 form[name].errors = [*form[name].errors, message]
-        except (Forbidden, NotFound):
-            session.rollback()
-            raise
         except OperationError as exc:
-            session.rollback()
-            status = exc.status
-            form.form_errors.append(str(exc))
+            status = show_refusal(session, form, exc)
         else:
             candidate = application.candidate
             others = len(candidate.applications) - 1
@@ -450,33 +444,24 @@ def change_stage(application_id: int) -> tuple[str, int] | Response:
         abort(400)
     kind = kinds[0]
     form = _stage_form(application, kind, return_to="candidate", formdata=request.form)
-    target = form.return_to.data if form.return_to.data in RETURN_TARGETS else "candidate"
+    target = _return_target(form)
     status = 400
     if form.validate_on_submit():
         try:
             stages.change_stage(
                 session, application, form.to_stage.data or "", actor=current_user,
                 reason_code=form.reason_code.data or "", reason_text=form.reason_text.data or "",
-                expected_version=_int(form.version.data),
+                expected_version=int_or_none(form.version.data),
             )
-        except (Forbidden, NotFound):
-            session.rollback()
-            raise
         except stages.ReasonMissing as exc:
             session.rollback()
             status = exc.status
             field = getattr(form, exc.field)
             field.errors = [*field.errors, str(exc)]
         except OperationError as exc:
-            session.rollback()
-            status = exc.status
-            form.form_errors.append(str(exc))
+            status = show_refusal(session, form, exc)
         else:
-            label = stages.stage_label(application.stage)
-            name = application.candidate.name
-            session.commit()
-            flash(f"{name} moved to {label}.", "success")
-            return redirect(_return_url(application, target))
+            return _stage_saved(session, application, target, "moved to")
     return _render_stage_page(application_id, form=form, kind=kind, target=target,
                               status=status)
 
@@ -488,30 +473,22 @@ def reopen(application_id: int) -> tuple[str, int] | Response:
     session = db_session()
     application = application_for(session, current_user, application_id)
     form = _reopen_form(application, return_to="candidate", formdata=request.form)
-    target = form.return_to.data if form.return_to.data in RETURN_TARGETS else "candidate"
+    target = _return_target(form)
     status = 400
     if form.validate_on_submit():
         try:
             stages.reopen(session, application, actor=current_user,
                           reason_text=form.reason_text.data or "",
-                          expected_version=_int(form.version.data))
-        except NotFound:
-            session.rollback()
-            raise
+                          expected_version=int_or_none(form.version.data))
         except stages.ReasonMissing as exc:
             session.rollback()
             status = exc.status
             form.reason_text.errors = [*form.reason_text.errors, str(exc)]
         except OperationError as exc:
-            session.rollback()
-            status = exc.status
-            form.form_errors.append(str(exc))
+            # Forbidden (not this requisition's hiring manager) is said on the form.
+            status = show_refusal(session, form, exc, raise_for=(NotFound,))
         else:
-            label = stages.stage_label(application.stage)
-            name = application.candidate.name
-            session.commit()
-            flash(f"{name} reopened: back in {label}.", "success")
-            return redirect(_return_url(application, target))
+            return _stage_saved(session, application, target, "reopened: back in")
     return _render_stage_page(application_id, form=form, kind="reopen", target=target,
                               status=status)
 

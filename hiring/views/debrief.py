@@ -16,19 +16,13 @@ from werkzeug.wrappers import Response
 from ..db import db_session
 from ..debrief_forms import DecisionForm, OutcomeForm, UnlockForm
 from ..models import Application, Stage, Visibility
-from ..operations import Conflict, Forbidden, NotFound, OperationError, stages
+from ..operations import Conflict, OperationError, stages
 from ..operations import debrief as ops
 from ..operations.scorecards import NOT_ASSESSED_LABELS, RATING_WORDS
 from ..policy import Action, requires
+from . import int_or_none, show_refusal
 
 bp = Blueprint("debrief", __name__)
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _application(application_id: int) -> Application:
@@ -108,20 +102,13 @@ def decide(application_id: int) -> tuple[str, int] | Response:
                 session, application, actor=current_user, kind=form.kind.data or "",
                 rationale=form.rationale.data or "", to_stage=form.to_stage.data or "",
                 reason_code=form.reason_code.data or "",
-                expected_version=_int(form.version.data))
-        except (Forbidden, NotFound):
-            session.rollback()
-            raise
+                expected_version=int_or_none(form.version.data))
         except Conflict as exc:
-            session.rollback()
-            status = exc.status
-            form.form_errors.append(f"{exc} Your rationale is kept below; send it again to "
-                                    "decide on the current stage.")
+            status = show_refusal(session, form, exc, note="Your rationale is kept below; send "
+                                  "it again to decide on the current stage.")
             form.version.data = str(_application(application_id).version)
         except OperationError as exc:
-            session.rollback()
-            status = exc.status
-            form.form_errors.append(str(exc))
+            status = show_refusal(session, form, exc)
         else:
             label = stages.stage_label(decision.to_stage)
             session.commit()
@@ -148,13 +135,8 @@ def outcome(application_id: int) -> tuple[str, int] | Response:
                                passed_probation=form.passed_probation.data or "",
                                performance=int(choice) if choice.isdigit() else None,
                                outcome_date=form.outcome_date.data)  # type: ignore[arg-type]
-        except (Forbidden, NotFound):
-            session.rollback()
-            raise
         except OperationError as exc:
-            session.rollback()
-            status = exc.status
-            form.form_errors.append(str(exc))
+            status = show_refusal(session, form, exc)
         else:
             session.commit()
             flash("Outcome recorded.", "success")
@@ -177,13 +159,8 @@ def unlock(application_id: int, interview_id: int, interviewer_id: int
         try:
             ops.unlock_seat(session, application, interview_id, interviewer_id,
                             actor=current_user, reason=form.reason.data or "")
-        except (Forbidden, NotFound):
-            session.rollback()
-            raise
         except OperationError as exc:
-            session.rollback()
-            status = exc.status
-            form.form_errors.append(str(exc))
+            status = show_refusal(session, form, exc)
         else:
             session.commit()
             flash("Panel member released: colleagues no longer wait for their scorecard.",

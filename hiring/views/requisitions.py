@@ -34,6 +34,7 @@ from ..operations import interviews as interview_ops
 from ..operations import requisitions as ops
 from ..planning import MINUTES_PER_COMPETENCY
 from ..policy import Action, application_for, requires, requisition_for, scoped_requisitions
+from . import show_refusal
 
 bp = Blueprint("requisitions", __name__, url_prefix="/requisitions")
 
@@ -211,15 +212,12 @@ def settings(requisition_id: int) -> tuple[str, int] | Response:
             ops.update_settings(session, requisition, actor=current_user,
                                 expected_version=int(form.version.data or 0), **fields)
         except Conflict as exc:
-            session.rollback()
-            status = 409
-            form.form_errors.append(f"{exc} Your changes are kept below; the saved values are "
-                                    "shown beside them. Save again to overwrite.")
+            status = show_refusal(session, form, exc, note="Your changes are kept below; the "
+                                  "saved values are shown beside them. Save again to overwrite.")
             form.version.data = str(_requisition(requisition_id).version)
         except OperationError as exc:
-            session.rollback()
-            status = exc.status
-            form.form_errors.append(str(exc))
+            # Forbidden (hiding scores is the hiring manager's) is said on the form.
+            status = show_refusal(session, form, exc, raise_for=())
         else:
             session.commit()
             flash("Settings saved.", "success")
@@ -491,9 +489,7 @@ def schedule(requisition_id: int, application_id: int) -> Any:
                 video_url=form.video_url.data or "",
             )
         except OperationError as exc:
-            session.rollback()
-            status = exc.status
-            form.form_errors.append(str(exc))
+            status = show_refusal(session, form, exc, raise_for=())
         else:
             session.commit()
             interview_ops.send_pending_invitations()
