@@ -265,7 +265,7 @@ def interview_for(session: Session, user: User, interview_id: int,
     ``statement``: a prebuilt query for one interview by the ``interview_id`` bind parameter
     (with the eager loads a busy page needs); by default a plain primary-key load."""
     interview = session.get(Interview, interview_id) if statement is None else \
-        session.scalars(statement, {"interview_id": interview_id}).first()
+        session.scalars(statement, {"interview_id": interview_id}).unique().first()
     if interview is None:
         raise NotFound("No such interview.")
     on_panel = any(a.interviewer_id == user.id for a in interview.assignments)

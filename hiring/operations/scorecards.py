@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from ..hygiene import NoteWarning, check_notes
 from ..models import (
@@ -114,14 +114,15 @@ def own_scorecard(session: Session, interview: Interview, user: User, *,
     """The user's scorecard for the interview (draft or submitted), if one was saved;
     ``with_answers`` loads its ratings and question notes in the same round trip."""
     query = _OWN_SCORECARD_WITH_ANSWERS if with_answers else _OWN_SCORECARD
-    return session.scalar(query, {"interview_id": interview.id, "user_id": user.id})
+    return session.scalars(query, {"interview_id": interview.id, "user_id": user.id}
+                           ).unique().first()
 
 
 #: Built once (every scorecard page and save runs them).
 _OWN_SCORECARD = select(Scorecard).where(Scorecard.interview_id == bindparam("interview_id"),
                                          Scorecard.interviewer_id == bindparam("user_id"))
-_OWN_SCORECARD_WITH_ANSWERS = _OWN_SCORECARD.options(selectinload(Scorecard.ratings),
-                                                     selectinload(Scorecard.question_notes))
+_OWN_SCORECARD_WITH_ANSWERS = _OWN_SCORECARD.options(joinedload(Scorecard.ratings),
+                                                     joinedload(Scorecard.question_notes))
 
 
 def _check_input(interview: Interview, data: ScorecardInput) -> None:
@@ -164,17 +165,17 @@ def _write(session: Session, scorecard: Scorecard, data: ScorecardInput) -> None
     scorecard.updated_at = datetime.now(UTC)
 
 
-#: Everything _panel_interview's checks and _check_input read, in four round trips, built once:
+#: Everything _panel_interview's checks and _check_input read, in three round trips, built once:
 #: this runs inside the write transaction, which other writers wait for.
 _PANEL_INTERVIEW = select(Interview).where(Interview.id == bindparam("interview_id")).options(
-    selectinload(Interview.assignments),
+    joinedload(Interview.assignments),
     joinedload(Interview.kit_version).selectinload(KitVersion.focus),
     joinedload(Interview.kit_version).selectinload(KitVersion.items),
 )
 
 
 def _panel_interview(session: Session, interview_id: int, user: User) -> Interview:
-    interview = session.scalars(_PANEL_INTERVIEW, {"interview_id": interview_id}).first()
+    interview = session.scalars(_PANEL_INTERVIEW, {"interview_id": interview_id}).unique().first()
     if interview is None or assignment_for(interview, user) is None:
         raise NotFound("No such interview.")
     if interview.status == InterviewStatus.CANCELLED.value:

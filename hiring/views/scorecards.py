@@ -133,7 +133,7 @@ def _kit(interview: Any) -> Kit:
 
 #: The interview with its panel (built once: saves are busy) ...
 _INTERVIEW = select(Interview).where(Interview.id == bindparam("interview_id")).options(
-    selectinload(Interview.assignments))
+    joinedload(Interview.assignments))
 #: ... and with what the scorecard page shows of it.
 _PAGE_INTERVIEW = _INTERVIEW.options(
     joinedload(Interview.step),

@@ -152,7 +152,8 @@ def test_authz5_access_deciding_fields_come_from_the_server_never_the_request(
         "interviewer_id": str(users["interviewer2"].id), "status": "submitted",
         "submitted_at": "2020-01-01T00:00:00", "interview_id": "999", "id": "999",
         "version": "", "recommendation": ""})
-    assert response.status_code == 200, response.status_code
+    assert response.status_code == 302, response.status_code  # saved: on to the saved page
+    assert "saved=" in response.headers["Location"]
     with app.app_context(), database.read_session() as session:
         card = session.get(Scorecard, owned["scorecard_id"])
         assert (card.interviewer_id, card.status, card.submitted_at, card.interview_id) == \
