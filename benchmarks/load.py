@@ -30,6 +30,7 @@ import http.cookies
 import io
 import json
 import math
+import multiprocessing
 import os
 import random
 import re
@@ -46,7 +47,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -1522,42 +1523,44 @@ class Harness:
             ("scorecard page", lambda i, rec: rec.add("scorecard page",
                                                       readers[i].get(scorecard), {200})),
         ]
-        versions: dict[int, str] = {}
-        tokens: dict[int, str] = {}
+        # Per client: the draft version it last saw and its CSRF token. The measuring runs
+        # in child processes, which hand this back (see _measure).
+        state: dict[int, dict[str, str]] = {}
+
+        def opened(i: int, client: Client) -> dict[str, str]:
+            if i not in state:
+                page = client.get(scorecard)
+                state[i] = {"version": input_value(page.text, "version") or "",
+                            "token": csrf_from(page.text) or client.csrf or ""}
+            return state[i]
 
         def save(i: int, rec: Recorder) -> Response:
             client = self.interviewers[i % len(self.interviewers)]
-            if i not in versions:
-                page = client.get(scorecard)
-                versions[i] = input_value(page.text, "version") or ""
-                tokens[i] = csrf_from(page.text) or client.csrf or ""
+            mine = opened(i, client)
             fields, _ = scorecard_fields(tp, f"T save {i}", i)
-            fields += [("action", "save"), ("version", versions[i])]
-            answer = rec.add("scorecard save", client.post(scorecard, fields, token=tokens[i]),
-                             {302})
+            fields += [("action", "save"), ("version", mine["version"])]
+            answer = rec.add("scorecard save", client.post(scorecard, fields,
+                                                           token=mine["token"]), {302})
             saved = saved_version(answer)
             if saved is None:
-                versions.pop(i, None)
+                state.pop(i, None)
             else:
-                versions[i] = saved
+                mine["version"] = saved
             return answer
 
         def autosave(i: int, rec: Recorder) -> Response:
             client = self.interviewers[i % len(self.interviewers)]
-            if i not in versions:
-                page = client.get(scorecard)
-                versions[i] = input_value(page.text, "version") or ""
-                tokens[i] = csrf_from(page.text) or client.csrf or ""
+            mine = opened(i, client)
             fields, _ = scorecard_fields(tp, f"T autosave {i}", i)
             answer = rec.add("scorecard autosave", client.request(
-                "POST", f"{scorecard}/autosave", fields=fields + [("version", versions[i])],
-                multipart=True, headers={"X-CSRFToken": tokens[i],
+                "POST", f"{scorecard}/autosave", fields=fields + [("version", mine["version"])],
+                multipart=True, headers={"X-CSRFToken": mine["token"],
                                          "Accept": "application/json"}), {200})
             match = re.search(rb'"version":\s*(\d+)', answer.body)
             if match:
-                versions[i] = match.group(1).decode()
+                mine["version"] = match.group(1).decode()
             else:
-                versions.pop(i, None)
+                state.pop(i, None)
             return answer
 
         if clients_n > len(self.interviewers):
@@ -1584,13 +1587,14 @@ class Harness:
                     call(i, Recorder())
             for _ in range(self.settings.throughput_repeats):
                 for name, call in endpoints:
-                    runs[name].append(self._measure(call, clients_n, duration, recorder))
+                    runs[name].append(self._measure(call, clients_n, duration, recorder,
+                                                    state))
             # How the write rate grows with concurrent writers (autosave: the write itself
             # without a page render), to see where the single SQLite writer saturates.
             sweep = {}
             for writers in (1, 2, 4, 8):
                 if writers <= clients_n:
-                    sweep[writers] = self._measure(autosave, writers, duration, recorder)
+                    sweep[writers] = self._measure(autosave, writers, duration, recorder, state)
             load_after = os.getloadavg()[0]
             base = runs["/healthz"]
             table = {}
@@ -1616,7 +1620,7 @@ class Harness:
                 f"{clients_n} clients, {self.settings.workers} workers, "
                 f"{self.settings.throughput_repeats} x {duration:.0f} s per endpoint, medians "
                 f"(1-min load average {load_before:.1f} before, {load_after:.1f} after, on "
-                f"{os.cpu_count()} CPUs; the clients run in this process):")
+                f"{os.cpu_count()} CPUs; each client a process of its own):")
             result.notes.append(f"{'endpoint':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
                                 f"{'req/s / healthz':>16} {'p99 / healthz':>14} "
                                 f"{'server CPU ms/req':>18} {'healthz CPU / CPU':>18}")
@@ -1662,33 +1666,65 @@ class Harness:
         return pids
 
     def _measure(self, call: Callable[[int, Recorder], Response], clients: int,
-                 duration: float, recorder: Recorder) -> dict[str, float]:
-        """``clients`` threads calling ``call`` for ``duration`` s: req/s (answered as
+                 duration: float, recorder: Recorder,
+                 state: dict[int, dict[str, str]] | None = None) -> dict[str, float]:
+        """``clients`` processes calling ``call`` for ``duration`` s: req/s (answered as
         expected), p50 and p99 in ms, and the server's CPU ms per request (gunicorn workers,
         plus PostgreSQL's processes): the figure other load on the machine disturbs least.
+
+        Each client is a forked process of its own, so that one client waiting for this
+        interpreter's lock is not counted as the server's latency (as threads would be).
+        ``state[i]`` (client ``i``'s draft version and token) comes back from the child.
         Every sample is also added to ``recorder``."""
-        local = Recorder()
+        context = multiprocessing.get_context("fork")
         pids = self._server_pids()
         cpu_before = cpu_seconds(pids)
-        stop_at = time.monotonic() + duration
+        stop_at = time.monotonic() + duration  # CLOCK_MONOTONIC: the same in the children
 
-        def loop(i: int) -> None:
-            for _ in range(100_000):
-                if time.monotonic() >= stop_at:
-                    return
-                call(i, local)
+        def child(i: int, pipe: Any) -> None:
+            local = Recorder()
+            try:
+                for _ in range(100_000):
+                    if time.monotonic() >= stop_at:
+                        break
+                    call(i, local)
+                pipe.send(("ok", [astuple(s) for s in local.samples],
+                           (state or {}).get(i)))
+            except BaseException as exc:  # noqa: BLE001 - reported by the parent
+                pipe.send(("error", f"{type(exc).__name__}: {exc}", None))
+            finally:
+                pipe.close()
 
         started = time.perf_counter()
-        errors = run_threads(loop, [(i,) for i in range(clients)], timeout=duration + 60)
+        children = []
+        for i in range(clients):
+            ours, theirs = context.Pipe(duplex=False)
+            process = context.Process(target=child, args=(i, theirs), daemon=True)
+            process.start()
+            theirs.close()
+            children.append((i, process, ours))
+        samples: list[Sample] = []
+        for i, process, pipe in children:
+            if not pipe.poll(duration + 60):
+                process.kill()
+                raise HarnessError(f"measuring client {i} did not finish")
+            kind, payload, client_state = pipe.recv()
+            process.join(10)
+            if kind != "ok":
+                raise HarnessError(f"measuring client {i} failed: {payload}")
+            samples += [Sample(*row) for row in payload]
+            if state is not None:
+                if client_state is None:
+                    state.pop(i, None)
+                else:
+                    state[i] = client_state
         wall = time.perf_counter() - started
-        if errors:
-            raise errors[0]
         cpu = cpu_seconds(pids) - cpu_before
-        good = [s.ms for s in local.samples if s.expected]
-        recorder.samples.extend(local.samples)
+        good = [s.ms for s in samples if s.expected]
+        recorder.samples.extend(samples)
         return {"rps": len(good) / wall, "p50": percentile(good, 50),
                 "p99": percentile(good, 99),
-                "cpu_ms": cpu * 1000 / max(1, len(local.samples))}
+                "cpu_ms": cpu * 1000 / max(1, len(samples))}
 
     # ------------------------------------------------------------------ F1
 

@@ -184,8 +184,11 @@ def _panel_interview(session: Session, interview_id: int, user: User) -> Intervi
 
 
 def save_draft(session: Session, interview_id: int, user: User, data: ScorecardInput, *,
-               expected_version: int | None) -> tuple[Scorecard, list[NoteWarning]]:
-    """Save (or autosave) the user's draft. A stale version raises :class:`Conflict`."""
+               expected_version: int | None) -> Scorecard:
+    """Save (or autosave) the user's draft. A stale version raises :class:`Conflict`.
+
+    The hygiene prompts for ``data`` are :func:`note_warnings`' (computed by the caller, after
+    the write transaction: other writers wait for it to end)."""
     interview = _panel_interview(session, interview_id, user)
     _check_input(interview, data)
     scorecard = own_scorecard(session, interview, user, with_answers=True)
@@ -209,10 +212,11 @@ def save_draft(session: Session, interview_id: int, user: User, data: ScorecardI
     _write(session, scorecard, data)
     scorecard.version += 1
     session.flush()
-    return scorecard, _warnings(data)
+    return scorecard
 
 
-def _warnings(data: ScorecardInput) -> list[NoteWarning]:
+def note_warnings(data: ScorecardInput) -> list[NoteWarning]:
+    """Hygiene prompts for the free text of a scorecard as typed."""
     return check_notes(data.notes_for_hygiene({cid: str(cid) for cid in data.ratings}))
 
 
@@ -225,7 +229,7 @@ def draft_warnings(scorecard: Scorecard) -> list[NoteWarning]:
                         for n in scorecard.question_notes},
         takeaways=scorecard.takeaways or "", no_decision_reason=scorecard.no_decision_reason or "",
     )
-    return _warnings(data)
+    return note_warnings(data)
 
 
 def completeness_problems(interview: Interview, data: ScorecardInput) -> list[str]:
@@ -258,8 +262,7 @@ def submit(session: Session, interview_id: int, user: User, data: ScorecardInput
     if problems:
         raise OperationError("The scorecard is not complete: "
                              + " ".join(p.split(":", 2)[2] for p in problems))
-    scorecard, _ = save_draft(session, interview_id, user, data,
-                              expected_version=expected_version)
+    scorecard = save_draft(session, interview_id, user, data, expected_version=expected_version)
     result = session.execute(
         update(Scorecard)
         .where(Scorecard.id == scorecard.id, Scorecard.status == ScorecardStatus.DRAFT.value)

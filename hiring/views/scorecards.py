@@ -206,8 +206,8 @@ def fill(interview_id: int) -> Any:
                 ops.submit(writer, interview.id, current_user, data,
                            expected_version=expected)
             else:
-                saved, _ = ops.save_draft(writer, interview.id, current_user, data,
-                                          expected_version=expected)
+                saved = ops.save_draft(writer, interview.id, current_user, data,
+                                       expected_version=expected)
                 version = saved.version
     except Conflict:
         session.rollback()  # a fresh snapshot: the copy saved meanwhile
@@ -264,13 +264,14 @@ def autosave(interview_id: int) -> Any:
     expected = int(form.version.data) if (form.version.data or "").isdigit() else None
     try:
         with write_session() as writer:
-            saved, warnings = ops.save_draft(writer, interview.id, current_user, data,
-                                             expected_version=expected)
+            saved = ops.save_draft(writer, interview.id, current_user, data,
+                                   expected_version=expected)
     except Conflict:
         return jsonify(ok=False, conflict=True, message=(
             "Saved from another window meanwhile: save with the button to compare.")), 409
     except OperationError as exc:
         return jsonify(ok=False, message=str(exc)), exc.status
+    warnings = ops.note_warnings(data)  # after the write transaction, not inside it
     names = {f"Evidence: {f.competency_id}": f"Evidence: {f.name}" for f in kit.focus}
     return jsonify(ok=True, version=saved.version,
                    saved_at=saved.updated_at.isoformat(),
