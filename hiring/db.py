@@ -25,6 +25,7 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -125,7 +126,11 @@ def _install_sqlite_pragmas(engine: Engine, queue: _WriterQueue | None) -> None:
             return
         dbapi_connection = connection.connection.dbapi_connection
         timeout_s = SQLITE_BUSY_TIMEOUT_MS / 1000
-        waited = queue.acquire(dbapi_connection, timeout_s)
+        try:
+            waited = queue.acquire(dbapi_connection, timeout_s)
+        except sqlite3.OperationalError as exc:
+            # As SQLAlchemy reports a busy timeout, so the same handler answers (503).
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
         try:
             if waited > 0.001:  # the whole wait stays within one busy timeout
                 left_ms = max(1, int((timeout_s - waited) * 1000))

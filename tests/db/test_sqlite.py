@@ -130,3 +130,75 @@ def test_default_database_is_sqlite_in_instance_folder(tmp_path: Path, monkeypat
 
     config = load_config(environ={"HIRING_INSTANCE_PATH": str(tmp_path)})
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'hiring.db'}"
+
+
+def test_writers_queue_on_the_lock_file_and_the_next_one_wakes_at_once(app: Any) -> None:
+    """A writer waiting behind another starts within milliseconds of the other's commit (the
+    queue), not after one of SQLite's sleeping retries of up to 100 ms."""
+    import time
+
+    db = database.get_database(app)
+    url = app.config["DATABASE_URL"]
+    holder = db.session(write=True)
+    holder.add(AuditEvent(action="write.first"))
+    holder.flush()  # BEGIN IMMEDIATE done: holds the queue and the write lock
+    started = threading.Event()
+    waited: list[float] = []
+    released_at: list[float] = []
+
+    def second() -> None:
+        with db.session(write=True) as session:
+            started.set()
+            session.add(AuditEvent(action="write.second"))
+            session.flush()  # waits in the queue
+            waited.append(time.monotonic())
+            session.commit()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    started.wait(5)
+    time.sleep(0.3)  # the second writer is waiting now
+    assert not waited
+    released_at.append(time.monotonic())
+    holder.commit()
+    holder.close()
+    thread.join(10)
+    assert waited, "the second writer never got in"
+    assert waited[0] - released_at[0] < 0.05, f"woke {waited[0] - released_at[0]:.3f} s late"
+    assert Path(url.removeprefix("sqlite:///") + "-writers.lock").exists()
+    with db.session(write=False) as session:
+        actions = sorted(session.scalars(select(AuditEvent.action)).all())
+    assert actions == ["write.first", "write.second"]
+
+
+def test_a_writer_queued_past_the_busy_timeout_gets_database_is_locked(
+        app: Any, monkeypatch: Any) -> None:
+    """Waiting in the queue counts against the busy timeout; past it the error is SQLAlchemy's
+    OperationalError "database is locked", which the app answers with 503 (SECURITY.md F2)."""
+    import time
+
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    from hiring.web import is_lock_timeout
+
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    db = database.get_database(app)
+    holder = db.session(write=True)
+    holder.add(AuditEvent(action="write.holder"))
+    holder.flush()
+    try:
+        with db.session(write=True) as session:
+            started = time.monotonic()
+            session.add(AuditEvent(action="write.late"))
+            with pytest.raises(OperationalError) as caught:
+                session.flush()
+            elapsed = time.monotonic() - started
+        assert is_lock_timeout(caught.value)
+        assert 0.25 < elapsed < 2.0, elapsed
+    finally:
+        holder.rollback()
+        holder.close()
+    with db.session(write=True) as session:  # the queue is free again
+        session.add(AuditEvent(action="write.after"))
+        session.commit()
