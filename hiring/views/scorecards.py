@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ from ..scorecard_form import (
 bp = Blueprint("scorecards", __name__)
 
 CODE_MAX_FAILURES = 10
+#: How long a scorecard may show a competency's anchors after a newer version was saved.
+COMPETENCY_VERSIONS_TTL_S = 10.0
 CODE_WINDOW_MINUTES = 15
 
 
@@ -85,6 +88,16 @@ class _Kits:
                 self._items.popitem(last=False)
         return value
 
+    def recent(self, key: Hashable, build: Callable[[], Any], seconds: float) -> Any:
+        """Like :meth:`get` for a value that may change: built again once ``seconds`` old."""
+        now = time.monotonic()
+        built_at, value = self.get(key, lambda: (now, build()))
+        if now - built_at > seconds:
+            with self._lock:
+                self._items.pop(key, None)
+            built_at, value = self.get(key, lambda: (now, build()))
+        return value
+
 
 @dataclass(frozen=True)
 class Kit:
@@ -101,7 +114,8 @@ def _kits() -> _Kits:
 
 
 def _kit(interview: Any) -> Kit:
-    """The interview's kit: one light query (the competencies' newest versions) when cached."""
+    """The interview's kit; cached, it costs no query (the competencies' newest versions are
+    looked up again every COMPETENCY_VERSIONS_TTL_S)."""
     session = db_session()
     kits = _kits()
     kit_id = interview.kit_version_id
@@ -117,7 +131,10 @@ def _kit(interview: Any) -> Kit:
                  for i in kit.items])
 
     focus_ids, questions = kits.get(("kit", kit_id), frozen)
-    versions = latest_competency_version_ids(session, focus_ids)
+    # A bank edit makes a new competency version; pages show its anchors within seconds.
+    versions = kits.recent(("versions", kit_id),
+                           lambda: latest_competency_version_ids(session, focus_ids),
+                           COMPETENCY_VERSIONS_TTL_S)
 
     def build() -> Kit:
         rows = {row.competency_id: row for row in session.scalars(select(CompetencyVersion)

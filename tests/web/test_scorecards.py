@@ -304,3 +304,26 @@ def test_expired_session_keeps_input_and_restores_it_after_login(app: Any, loop:
                                                  f"?resume={token}"})
     page = a.get(after_login.headers["Location"]).get_data(as_text=True)
     assert "typed while the session died" in page
+
+
+def test_scorecard_shows_a_newer_competency_version_once_the_cache_lets_go(
+        app: Any, loop: Any, monkeypatch: Any) -> None:
+    """The kit is cached per process; a competency edited in the bank (a new version) reaches the
+    scorecard's anchors after COMPETENCY_VERSIONS_TTL_S, not never."""
+    from hiring.models import CompetencyVersion
+    from hiring.views import scorecards as view
+
+    a = _as(app, "interviewer@example.com")
+    url = f"/interviews/{loop['first']}/scorecard"
+    assert "proficient" in a.get(url).get_data(as_text=True)  # now cached
+    with app.app_context(), database.write_session() as session:
+        session.add(CompetencyVersion(
+            competency_id=loop["c1"], version_no=2, name="Ds Modelling", description="Edited",
+            anchor_1="not yet", anchor_2="foundational", anchor_3="ships it end to end",
+            anchor_4="advanced", content_hash="1" * 64))
+    page = a.get(url).get_data(as_text=True)
+    assert "ships it end to end" not in page  # within the time-to-live: the cached anchors
+    monkeypatch.setattr(view, "COMPETENCY_VERSIONS_TTL_S", 0.0)
+    page = a.get(url).get_data(as_text=True)
+    assert "ships it end to end" in page
+    assert "proficient" in page  # the other competency keeps its own anchors
