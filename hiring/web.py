@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, g, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from .operations import OperationError
@@ -296,6 +296,19 @@ def http_url(value: object) -> str:
     return text if text.lower().startswith(("http://", "https://")) else ""
 
 
+def layout_url(endpoint: str, **values: str) -> str:
+    """``url_for`` for the layout's fixed links (navigation, style sheets), remembered per app
+    and script root: every page renders about fifteen of them, and they never change."""
+    from flask import current_app
+
+    cache: dict[tuple[str, ...], str] = current_app.extensions.setdefault("hiring.layout_urls", {})
+    key = (request.script_root, endpoint, *sorted(f"{k}={v}" for k, v in values.items()))
+    url = cache.get(key)
+    if url is None:
+        url = cache[key] = url_for(endpoint, **values)
+    return url
+
+
 def _template_globals() -> dict[str, object]:
     from flask_login import current_user
 
@@ -310,5 +323,5 @@ def _template_globals() -> dict[str, object]:
 
     from flask import current_app
 
-    return {"can": can, "role_labels": ROLE_LABELS,
+    return {"can": can, "role_labels": ROLE_LABELS, "layout_url": layout_url,
             "url_map_endpoints": current_app.view_functions}
