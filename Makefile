@@ -50,7 +50,7 @@ serve: install
 	@test -n "$$HIRING_SECRET_KEY" || { echo "make serve: set HIRING_SECRET_KEY (32+ random characters) first" >&2; exit 2; }
 	HIRING_ENV=production $(FLASK) db upgrade
 	HIRING_ENV=production $(VENV)/bin/gunicorn --workers $(WORKERS) --bind $(BIND) \
-		--timeout 120 wsgi:app
+		--timeout 120 --preload wsgi:app
 
 ## make bank-summary: question counts per role, competency and domain pack (Markdown tables)
 bank-summary: install

@@ -613,7 +613,7 @@ class Gunicorn:
         gunicorn = BIN / "gunicorn"
         command = [str(gunicorn if gunicorn.exists() else "gunicorn"),
                    "--workers", str(self.workers), "--bind", f"{HOST}:{self.port}",
-                   "--timeout", "120", "--graceful-timeout", "10",
+                   "--timeout", "120", "--graceful-timeout", "10", "--preload",
                    "--error-logfile", "-", "--chdir", str(ROOT), "wsgi:app"]
         if _gunicorn_has_control_socket():
             # gunicorn 27 opens ~/.gunicorn/gunicorn.ctl by default: one per host, so several
