@@ -41,6 +41,14 @@ DEMO_REQUISITIONS = [
      "on_hold"),
 ]
 
+#: A round that ended in the spring: more candidates than the reliability and calibration
+#: reports need (30), each through a full loop with two interviewers in every interview, so
+#: the reports (and the auditor's adverse-impact report) show what they are for.
+PAST_ROUND = ("Data scientist, demand forecasting (spring round)", "data-scientist", "mid",
+              ["retail"], "decentralized")
+PAST_ROUND_CANDIDATES = 34
+PAST_ROUND_DAYS_AGO = 120
+
 FIRST = ["Amara", "Bjorn", "Chiara", "Dmitri", "Esi", "Farid", "Greta", "Hiroshi", "Ines",
          "Jonas", "Kavya", "Liam", "Mei", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Sami",
          "Tomasz", "Uma", "Viktor", "Wen", "Yara", "Zeno", "Leila", "Mateo", "Noor"]
@@ -155,7 +163,62 @@ def _pipeline(session: Session, now: datetime) -> None:
                 source=rng.choice(SOURCES),
             )
             _advance(session, application, index, rng, now, panel, recruiter, manager)
+    _past_round(session, now, panel, recruiter, manager)
     _self_identification(session)
+
+
+def _past_round(session: Session, now: datetime, panel: list[User], recruiter: User,
+                manager: User) -> None:
+    """The closed spring round: everyone interviewed by pairs, decided with a rationale, the
+    two strongest hired, the requisition closed. Its own random stream leaves the rest as is."""
+    from .operations.candidates import create_candidate
+    from .operations.debrief import record_decision
+    from .operations.requisitions import change_status, create_requisition
+    from .operations.stages import change_stage
+
+    rng = random.Random(2025)  # noqa: S311 - demo data, not security
+    title, profile, level, packs, team = PAST_ROUND
+    requisition = create_requisition(
+        session, actor=recruiter, title=title, profile_key=profile, level=level,
+        hiring_manager_id=manager.id, domain_keys=packs, team_model=team, location="Berlin",
+        timezone="Europe/Berlin")
+    change_status(session, requisition, "open", actor=manager)
+    started = now - timedelta(days=PAST_ROUND_DAYS_AGO)
+    abilities = []
+    for index in range(PAST_ROUND_CANDIDATES):
+        first = FIRST[index % len(FIRST)]
+        last = LAST[(5 * index + 11) % len(LAST)]
+        if index >= len(FIRST):  # a second pass over the first names: double surnames
+            last = f"{last}-{LAST[(3 * index) % len(LAST)]}"
+        application = create_candidate(
+            session, actor=recruiter, requisition=requisition, name=f"{first} {last}",
+            email=f"{first}.{last}.spring@example.com".lower(),
+            location="Berlin", source=rng.choice(SOURCES))
+        change_stage(session, application, "screen", actor=recruiter,
+                     reason_text="Profile matches the role.")
+        change_stage(session, application, "interviewing", actor=recruiter,
+                     reason_text="Screen passed.")
+        ability = rng.uniform(1.6, 3.8)
+        _interview_loop(session, application, rng, now, panel, recruiter, ability, past=True,
+                        upcoming_for_first=False, start=started + timedelta(days=index % 20),
+                        pairs=True)
+        change_stage(session, application, "debrief", actor=manager,
+                     reason_text="Loop complete; debrief held.")
+        abilities.append((ability, application))
+    abilities.sort(key=lambda pair: pair[0], reverse=True)
+    for rank, (_ability, application) in enumerate(abilities):
+        if rank < 2:
+            record_decision(session, application, actor=manager, kind="offer",
+                            rationale="Above the bar on every must-have; strongest evidence "
+                                      "on forecasting and experimentation.")
+            record_decision(session, application, actor=manager, kind="hire",
+                            rationale="Offer accepted.")
+        else:
+            record_decision(session, application, actor=manager, kind="reject",
+                            reason_code="below_bar_must_have",
+                            rationale="Below the bar on at least one must-have across the "
+                                      "loop; a stronger candidate was hired.")
+    change_status(session, requisition, "closed", actor=manager)
 
 
 def _self_identification(session: Session) -> None:
@@ -205,7 +268,8 @@ def _advance(session: Session, application: Application, index: int, rng: random
 
 def _interview_loop(session: Session, application: Application, rng: random.Random,
                     now: datetime, panel: list[User], recruiter: User, ability: float, *,
-                    past: bool, upcoming_for_first: bool) -> None:
+                    past: bool, upcoming_for_first: bool, start: datetime | None = None,
+                    pairs: bool = False) -> None:
     from .operations.interviews import schedule_interview
     from .operations.requisitions import latest_competency_versions
     from .operations.scorecards import RatingInput, ScorecardInput, save_draft, submit
@@ -213,11 +277,13 @@ def _interview_loop(session: Session, application: Application, rng: random.Rand
     requisition = application.requisition
     steps = list(requisition.steps)[:4]
     leniency = {panel[0].id: 0.0, panel[1].id: 0.45, panel[2].id: -0.2}
-    start = now - timedelta(days=rng.randint(3, 12)) if past else now + timedelta(days=2)
+    if start is None:
+        start = now - timedelta(days=rng.randint(3, 12)) if past else now + timedelta(days=2)
     for offset, step in enumerate(steps):
         starts_at = (start + timedelta(days=offset)).replace(minute=0, second=0, microsecond=0,
                                                              hour=9 + offset)
-        interviewers = [panel[offset % 2]] + ([panel[2]] if offset == len(steps) - 1 else [])
+        interviewers = [panel[offset % 2]] + ([panel[(offset + 1) % 2]] if pairs else []) \
+            + ([panel[2]] if offset == len(steps) - 1 else [])
         interview = schedule_interview(
             session, actor=recruiter, application=application, step_id=step.id,
             starts_at=starts_at, minutes=step.minutes, interviewer_ids=[p.id for p in
