@@ -201,7 +201,7 @@ def _past_round(session: Session, now: datetime, panel: list[User], recruiter: U
         ability = rng.uniform(1.6, 3.8)
         _interview_loop(session, application, rng, now, panel, recruiter, ability, past=True,
                         upcoming_for_first=False, start=started + timedelta(days=index % 20),
-                        pairs=True)
+                        pairs=True, noise=0.3)
         change_stage(session, application, "debrief", actor=manager,
                      reason_text="Loop complete; debrief held.")
         abilities.append((ability, application))
@@ -269,7 +269,7 @@ def _advance(session: Session, application: Application, index: int, rng: random
 def _interview_loop(session: Session, application: Application, rng: random.Random,
                     now: datetime, panel: list[User], recruiter: User, ability: float, *,
                     past: bool, upcoming_for_first: bool, start: datetime | None = None,
-                    pairs: bool = False) -> None:
+                    pairs: bool = False, noise: float = 0.5) -> None:
     from .operations.interviews import schedule_interview
     from .operations.requisitions import latest_competency_versions
     from .operations.scorecards import RatingInput, ScorecardInput, save_draft, submit
@@ -303,7 +303,7 @@ def _interview_loop(session: Session, application: Application, rng: random.Rand
                 if rng.random() < 0.08:
                     data.ratings[cid] = RatingInput(None, "not_asked_time", "")
                     continue
-                true = ability + rng.gauss(0, 0.5) + leniency[person.id]
+                true = ability + rng.gauss(0, noise) + leniency[person.id]
                 rating = min(4, max(1, round(true)))
                 text = rng.choice(EVIDENCE[rating]).format(c=names.get(cid, "this").lower())
                 data.ratings[cid] = RatingInput(rating, None, text)

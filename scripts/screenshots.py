@@ -30,6 +30,8 @@ CHOSEN = {
     "explanation": "explanation",
     "bank": "bank",
     "compare": "bank-compare",
+    "reliability": "report-reliability",
+    "calibration": "report-calibration",
     "impact": "report-impact",
 }
 

@@ -22,10 +22,20 @@ def test_auditor_reads_reports_and_an_interviewer_is_refused(page_as: Any,
     expect(page.locator("h1")).to_have_text("Reports")
     audit(page, "reports")
 
-    page.get_by_role("link", name="Rater agreement for Senior data scientist, pricing").click()
+    # The demo's closed spring round has enough candidates for the figures themselves.
+    spring = "Data scientist, demand forecasting (spring round)"
+    page.get_by_role("link", name=f"Rater agreement for {spring}").click()
     expect(page.locator("h1")).to_contain_text("agreement")
+    expect(page.locator("main")).to_contain_text("34 candidates with pairable ratings")
+    expect(page.locator("main table tbody tr").first).to_be_visible()
     reliability = page.url
     audit(page, "report-reliability", docs=True)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
+    page.get_by_role("link", name=f"Interviewer calibration for {spring}").click()
+    expect(page.locator("h1")).to_contain_text("calibration", ignore_case=True)
+    expect(page.locator("main")).to_contain_text("Ivan Interviewer")
+    audit(page, "report-calibration", docs=True)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
     page.get_by_role("link", name="Open the adverse-impact report").click()
