@@ -209,12 +209,8 @@ def _handle_database_error(exc: Exception) -> tuple[str, int] | Response:
         response = jsonify(ok=False, busy=True, message=message)
         response.status_code = 503
     else:
-        fields = [
-            (name, value) for name, value in request.form.items(multi=True)
-            if name != "csrf_token" and "password" not in name
-            and name not in {"current", "new", "confirm"}
-        ]
-        body = render_template("errors/busy.html", fields=fields, action=request.path,
+        body = render_template("errors/busy.html", fields=resendable_fields(),
+                               action=request.path,
                                request_id=g.get("request_id", ""))
         response = Response(body, status=503, mimetype="text/html")
     response.headers["Retry-After"] = str(DATABASE_BUSY_RETRY_AFTER)
@@ -271,19 +267,21 @@ def init_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def resendable_fields() -> list[tuple[str, str]]:
+    """The posted fields a "send again" page carries back: everything but the CSRF token and
+    passwords (the password forms' fields are ``current``, ``new`` and ``confirm``)."""
+    return [(name, value) for name, value in request.form.items(multi=True)
+            if name != "csrf_token" and "password" not in name
+            and name not in {"current", "new", "confirm"}]
+
+
 def _handle_csrf_error(exc: Exception) -> tuple[str, int]:
     """Re-render what was sent with a fresh token so nothing typed is lost (WEB-1).
 
     Password fields are not carried over; everything else is shown and re-sent as is.
     """
-    fields = [
-        (name, value)
-        for name, value in request.form.items(multi=True)
-        if name != "csrf_token" and "password" not in name and name not in {"current", "new",
-                                                                              "confirm"}
-    ]
     return (
-        render_template("errors/csrf.html", fields=fields, action=request.path,
+        render_template("errors/csrf.html", fields=resendable_fields(), action=request.path,
                         request_id=g.get("request_id", "")),
         400,
     )
