@@ -35,8 +35,9 @@ class RetainedCount(Base):
 
     Metrics: ``applicants`` (key ``all``), ``furthest_stage`` (a funnel stage), ``final_stage``
     (hired, rejected, withdrawn, or the stage an application was erased in), ``decision`` (a
-    decision kind) and ``selection`` (key ``step|axis|category|outcome``, the adverse-impact
-    funnel; an empty category means unknown).
+    decision kind), ``selection`` (key ``step|axis|category|outcome``, the adverse-impact
+    funnel; an empty category means unknown) and ``score`` (key ``kind|value|sex|race``: one
+    stored score and the two self-identification categories, for the report's scoring rates).
     """
 
     __tablename__ = "retained_counts"

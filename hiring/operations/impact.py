@@ -115,7 +115,18 @@ def _scope(session: Session, requisition_id: int | None, role: str | None
     raise OperationError("Choose a requisition or a role.")
 
 
-def _categories(sex: str | None, race: str | None) -> dict[str, str | None]:
+def score_value(kind: str, state: str, mean: float | None, result: Mapping[str, Any] | None
+                ) -> float | None:
+    """What the scoring-impact figures compare for one stored score: profile fit's mean, a
+    learned model's probability; None when there is no usable number."""
+    if state != "ok":
+        return None
+    value = mean if kind == PROFILE_FIT_KIND else (result or {}).get("probability")
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+def categories(sex: str | None, race: str | None) -> dict[str, str | None]:
+    """Self-identification as the report's categories on each axis (None: unknown)."""
     s = normalise_category(sex, SEX_CHOICES)
     r = normalise_category(race, RACE_ETHNICITY_CHOICES)
     return {"sex": s, "race_ethnicity": r, "intersection": intersect(s, r)}
@@ -241,10 +252,10 @@ def impact_report(session: Session, *, requisition_id: int | None = None,
 
     erased = retained_outcomes(session, ids) if ids and not (start or end) else None
     app_ids = [a.id for a in apps]
-    answers = {row.application_id: _categories(row.sex, row.race_ethnicity)
+    answers = {row.application_id: categories(row.sex, row.race_ethnicity)
                for row in _chunked(session, select(SelfIdentification),
                                    SelfIdentification.application_id, app_ids)}
-    none = _categories(None, None)
+    none = categories(None, None)
     visited: dict[int, list[str]] = defaultdict(list)
     for application_id, from_stage, to_stage in _chunked_rows(
             session, select(StageChange.application_id, StageChange.from_stage,
@@ -297,20 +308,19 @@ def impact_report(session: Session, *, requisition_id: int | None = None,
     names = dict(session.execute(
         select(RoleProfile.key, ProfileVersion.name)
         .join(ProfileVersion, ProfileVersion.profile_id == RoleProfile.id)).all())
-    scored: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    scored: dict[str, list[tuple[Mapping[str, str | None], float]]] = defaultdict(list)
     for application_id, score_kind, state, mean, result in _chunked_rows(
             session, select(Score.application_id, Score.kind, Score.state, Score.mean,
                             Score.result), Score.application_id, app_ids):
-        if state != "ok":
-            continue
-        value = mean if score_kind == PROFILE_FIT_KIND else (result or {}).get("probability")
-        if isinstance(value, int | float) and math.isfinite(value):
-            scored[score_kind].append((application_id, float(value)))
+        value = score_value(score_kind, state, mean, result)
+        if value is not None:
+            scored[score_kind].append((answers.get(application_id, none), value))
+    for score_kind, entries in (erased.scores if erased else {}).items():
+        scored[score_kind].extend(entries)  # erased applicants' scores, by category only
     scoring = []
     for score_kind in sorted(scored, key=lambda k: (k != PROFILE_FIT_KIND, k)):
         rows = scored[score_kind]
-        axes = {axis: _scoring_axis([v for _, v in rows],
-                                    [answers.get(a, none)[axis] for a, _ in rows])
+        axes = {axis: _scoring_axis([v for _, v in rows], [c[axis] for c, _ in rows])
                 for axis in AXES}
         scoring.append({"model": score_kind, "label": _model_label(score_kind, names),
                         "scored": len(rows), "axes": axes})
@@ -345,7 +355,7 @@ def _history(session: Session, role: str) -> dict[str, Any] | None:
         .where(HistoryRow.role == role)).all()
     if not rows:
         return None
-    people = [(_categories(sex, race), SELECTED if hired else NOT_SELECTED)
+    people = [(categories(sex, race), SELECTED if hired else NOT_SELECTED)
               for hired, sex, race in rows]
     return {"rows": len(rows),
             "axes": {axis: _selection_axis([(c[axis], o) for c, o in people])
@@ -532,18 +542,18 @@ def model_card_impact(session: Session, role: str, card: Mapping[str, Any], *,
     out["scored"] = len(ok)
     if not ok:
         return out
-    answers = {row.application_id: _categories(row.sex, row.race_ethnicity)
+    answers = {row.application_id: categories(row.sex, row.race_ethnicity)
                for row in _chunked(session, select(SelfIdentification),
                                    SelfIdentification.application_id, [ids[i] for i in ok])}
-    none = _categories(None, None)
+    none = categories(None, None)
     probabilities = scored["probability"].tolist()
     for axis, label in AXES.items():
-        categories = [answers.get(ids[i], none)[axis] for i in ok]
+        groups = [answers.get(ids[i], none)[axis] for i in ok]
         values = [probabilities[i] for i in ok]
-        if not any(c is not None for c in categories):
+        if not any(c is not None for c in groups):
             out["axes"][axis] = {"label": label, "categories": {}, "known": 0}
             continue
-        result = scoring_impact(values, categories)
+        result = scoring_impact(values, groups)
         shown = {}
         for category in sorted(result["categories"]):
             entry = result["categories"][category]
@@ -556,7 +566,7 @@ def model_card_impact(session: Session, role: str, card: Mapping[str, Any], *,
                     f"{label}: a category of fewer than {SUPPRESS_BELOW} people" if small else
                     f"{label}: {category} {entry['impact_ratio']:.2f}")
         out["axes"][axis] = {"label": label, "categories": shown,
-                             "known": sum(c is not None for c in categories)}
+                             "known": sum(c is not None for c in groups)}
         out["checked"] = True
     return out
 

@@ -22,13 +22,14 @@ Erasure (DP-4)
     :func:`erase_candidate` deletes the ``candidates`` row and lets the database cascade through
     every table above (``ON DELETE CASCADE``; SQLite with ``foreign_keys=ON``); résumés are rows
     too, so uploads go with it. Before that it keeps what must survive, without personal data
-    (:mod:`hiring.models.privacy`): anonymous counters per requisition and the independent
-    ratings by id, so pipeline counts, the adverse-impact selection figures and reliability
-    statistics do not change; it replaces mentions of the person's name, e-mail address and phone
-    number in other candidates' free text with ``[erased]`` and drops unsent form input that
-    mentions them. A legal hold refuses erasure (409). The audit event names the candidate by id
-    with counts, never personal data. On SQLite, deleted content is overwritten
-    (``secure_delete``) and the write-ahead log is checkpointed afterwards.
+    (:mod:`hiring.models.privacy`): anonymous counters per requisition (scores by category
+    among them) and the independent ratings by id, so pipeline counts, the adverse-impact
+    selection and scoring figures and reliability statistics do not change; it replaces
+    mentions of the person's name, e-mail address and phone number in other candidates' free
+    text with ``[erased]`` and drops unsent form input that mentions them. A legal hold refuses
+    erasure (409). The audit event names the candidate by id with counts, never personal data.
+    On SQLite, deleted content is overwritten (``secure_delete``) and the write-ahead log is
+    checkpointed afterwards.
 
 Retention (DP-2)
     A candidate is due for erasure when every one of their applications is closed (hired,
@@ -71,8 +72,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session, selectinload
 
-from ..analytics.fairness import intersect
-from ..analytics.impact import STEPS, furthest_stage, normalise_category, step_outcome
+from ..analytics.impact import STEPS, furthest_stage, step_outcome
 from ..models import (
     Application,
     AuditEvent,
@@ -85,16 +85,18 @@ from ..models import (
     Requisition,
     RetainedCount,
     RetainedRating,
+    Score,
     Scorecard,
     ScorecardStatus,
     ScoringRun,
     StageChange,
     User,
 )
-from ..models.fairness import RACE_ETHNICITY_CHOICES, SEX_CHOICES, SelfIdentification
+from ..models.fairness import SelfIdentification
 from ..policy import Action, allows
 from . import Conflict, Forbidden, NotFound, OperationError
 from .audit import record
+from .impact import categories, score_value
 
 EXPORT_FORMAT = "hiring.candidate-export/1"
 ROOT_TABLE = "candidates"
@@ -591,13 +593,6 @@ def _drop_pending_forms(session: Session, identity: Identity, rows: Mapping[str,
 # ---------------------------------------------------------------------------- what survives
 
 
-def _categories(sex: str | None, race: str | None) -> dict[str, str | None]:
-    """Self-identification as report categories (the same normalisation as the report)."""
-    s = normalise_category(sex, SEX_CHOICES)
-    r = normalise_category(race, RACE_ETHNICITY_CHOICES)
-    return {"sex": s, "race_ethnicity": r, "intersection": intersect(s, r)}
-
-
 def _bump(session: Session, counts: Counter[tuple[int, str, str]]) -> None:
     """Add ``counts`` to the retained counters (insert or increment)."""
     for (requisition_id, metric, key), amount in sorted(counts.items()):
@@ -624,10 +619,10 @@ def _retain(session: Session, applications: Sequence[Application], now: datetime
             select(StageChange.application_id, StageChange.from_stage, StageChange.to_stage)
             .where(StageChange.application_id.in_(ids))).all():
         visited[application_id].extend(s for s in (from_stage, to_stage) if s)
-    answers = {row.application_id: _categories(row.sex, row.race_ethnicity)
+    answers = {row.application_id: categories(row.sex, row.race_ethnicity)
                for row in session.scalars(select(SelfIdentification)
                                           .where(SelfIdentification.application_id.in_(ids)))}
-    none = _categories(None, None)
+    none = categories(None, None)
     counts: Counter[tuple[int, str, str]] = Counter()
     for application in applications:
         rid = application.requisition_id
@@ -646,6 +641,18 @@ def _retain(session: Session, applications: Sequence[Application], now: datetime
             .where(Decision.application_id.in_(ids))).all():
         rid = next(a.requisition_id for a in applications if a.id == application_id)
         counts[(rid, "decision", kind)] += 1
+    # Scores by category only, for the adverse-impact report's scoring rates: the number as
+    # stored (repr keeps every digit, so the median does not move) and the two answers.
+    for application_id, kind, state, mean, result in session.execute(
+            select(Score.application_id, Score.kind, Score.state, Score.mean, Score.result)
+            .where(Score.application_id.in_(ids))).all():
+        value = score_value(kind, state, mean, result)
+        if value is None:
+            continue
+        answer = answers.get(application_id, none)
+        rid = next(a.requisition_id for a in applications if a.id == application_id)
+        counts[(rid, "score", f"{kind}|{value!r}|{answer['sex'] or ''}|"
+                f"{answer['race_ethnicity'] or ''}")] += 1
     _bump(session, counts)
 
     cards = list(session.scalars(
@@ -684,6 +691,8 @@ class RetainedOutcomes:
 
     applicants: int
     selection: dict[tuple[str, str], list[tuple[int, str | None, str]]]
+    #: score kind -> ``(categories, value)`` per erased person with a score
+    scores: dict[str, list[tuple[dict[str, str | None], float]]] = field(default_factory=dict)
 
     def people(self, step: str, axis: str) -> list[tuple[int, str | None, str]]:
         """``(requisition id, category or None, outcome)`` per erased person at ``step``."""
@@ -699,6 +708,7 @@ def retained_outcomes(session: Session, requisition_ids: Iterable[int]) -> Retai
     """The erased applicants of these requisitions for the adverse-impact report."""
     counts = retained_counts(session, requisition_ids)
     selection: dict[tuple[str, str], list[tuple[int, str | None, str]]] = defaultdict(list)
+    scores: dict[str, list[tuple[dict[str, str | None], float]]] = defaultdict(list)
     applicants = 0
     for requisition_id, metrics in sorted(counts.items()):
         applicants += metrics.get("applicants", {}).get("all", 0)
@@ -707,7 +717,11 @@ def retained_outcomes(session: Session, requisition_ids: Iterable[int]) -> Retai
             if len(parts) == 4:
                 selection[(parts[0], parts[1])].extend(
                     [(requisition_id, parts[2] or None, parts[3])] * count)
-    return RetainedOutcomes(applicants=applicants, selection=dict(selection))
+        for key, count in sorted(metrics.get("score", {}).items()):
+            kind, value, sex, race = key.split("|")
+            scores[kind].extend([(categories(sex or None, race or None), float(value))] * count)
+    return RetainedOutcomes(applicants=applicants, selection=dict(selection),
+                            scores=dict(scores))
 
 
 def retained_ratings(session: Session, requisition_ids: Iterable[int]) -> list[Any]:

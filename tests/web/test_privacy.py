@@ -282,7 +282,7 @@ def _aggregates(app: Any, requisition_ids: list[int]) -> dict[str, Any]:
         for requisition_id in requisition_ids:
             report = impact_report(session, requisition_id=requisition_id)
             impact.append({k: report[k] for k in ("applicants", "self_identified",
-                                                  "selection")})
+                                                  "selection", "scoring")})
         ratings = sorted(independent_ratings(session, requisition_ids))
     return {"audit": audit, "runs": runs, "impact": impact, "ratings": ratings}
 
@@ -316,7 +316,14 @@ def test_dp2_retention_run_with_a_frozen_clock(app: Any, users: dict[str, Any]) 
         session.flush()
         people = {"expired": expired.id, "mixed": mixed.id, "held": held.id,
                   "open": still_open.id}
+        from hiring.operations.scoring import recompute_requisition
+
+        for requisition_id in (ids["requisition"], ids["other_requisition"]):
+            recompute_requisition(session, requisition_id, trigger="test")
     before = _aggregates(app, [ids["requisition"], ids["other_requisition"]])
+    # The world's person has a stored score with self-identification: the scoring rates have
+    # something to keep.
+    assert any(model["scored"] for report in before["impact"] for model in report["scoring"])
 
     runner = app.test_cli_runner()
     with freeze_time(start):
@@ -356,7 +363,7 @@ def test_dp2_retention_run_with_a_frozen_clock(app: Any, users: dict[str, Any]) 
     after = _aggregates(app, [ids["requisition"], ids["other_requisition"]])
     assert after["audit"] > before["audit"]  # appended to, never shrunk
     assert after["runs"] == before["runs"]  # scoring records untouched (kept six months)
-    assert after["impact"] == before["impact"]  # selection statistics unchanged
+    assert after["impact"] == before["impact"]  # selection and scoring statistics unchanged
     assert after["ratings"] == before["ratings"]  # reliability inputs unchanged
     with app.app_context(), database.read_session() as session:
         counts = privacy.retained_counts(session, [ids["requisition"]])
