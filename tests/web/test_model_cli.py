@@ -718,11 +718,20 @@ def test_training_in_the_app_is_an_admins_action(app: Any, tmp_path: Path,
     refused = admin.post(f"/models/{ROLE}/train", data={"level": ""}, follow_redirects=True)
 
     assert "Training refused" in refused.get_data(as_text=True)
+    assert f'action="/models/{ROLE}/train"' in refused.get_data(as_text=True)  # form kept
     X, _, y = simulate(300, seed=42)
     assert import_file(app, tmp_path, history_csv(X, y, prefix="d"), "more.csv").exit_code == 0
     done = admin.post(f"/models/{ROLE}/train", data={"level": ""})
     assert done.status_code == 302
     assert done.headers["Location"].endswith(f"/models/{ROLE}/v1")
+    # The version's card offers training again, to admins only.
+    assert f'action="/models/{ROLE}/train"' in admin.get(done.headers["Location"]).get_data(
+        as_text=True)
+    recruiter = app.test_client()
+    login(recruiter, "recruiter@example.com")
+    card = recruiter.get(f"/models/{ROLE}/v1")
+    assert card.status_code == 200
+    assert "Train a new version" not in card.get_data(as_text=True)
 
 
 def test_adopted_model_rows_follow_new_evidence_when_rescored(
