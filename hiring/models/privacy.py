@@ -36,8 +36,10 @@ class RetainedCount(Base):
     Metrics: ``applicants`` (key ``all``), ``furthest_stage`` (a funnel stage), ``final_stage``
     (hired, rejected, withdrawn, or the stage an application was erased in), ``decision`` (a
     decision kind), ``selection`` (key ``step|axis|category|outcome``, the adverse-impact
-    funnel; an empty category means unknown) and ``score`` (key ``kind|value|sex|race``: one
-    stored score and the two self-identification categories, for the report's scoring rates).
+    funnel; an empty category means unknown), ``score`` (key ``kind|value|sex|race``: one
+    stored score and the two self-identification categories, for the report's scoring rates)
+    and ``interviewer`` (key ``user id|count``: the calibration report's per-interviewer
+    counts, see :data:`hiring.operations.reports.TALLIED`, and ``user id|na:reason``).
     """
 
     __tablename__ = "retained_counts"

@@ -80,6 +80,7 @@ from ..models import (
     Candidate,
     Decision,
     Interview,
+    InterviewAssignment,
     InterviewStatus,
     PendingForm,
     Requisition,
@@ -665,11 +666,57 @@ def _retain(session: Session, applications: Sequence[Application], now: datetime
         .options(selectinload(Scorecard.ratings), selectinload(Scorecard.interview))
         .order_by(Scorecard.id)))
     requisition_of = {a.id: a.requisition_id for a in applications}
+    _retain_interviewer_tallies(session, ids, cards, requisition_of, now)
     for rating in independent_ratings(session, [], scorecards=cards):
         session.add(RetainedRating(
             requisition_id=requisition_of[rating.candidate], application_id=rating.candidate,
             interview_id=rating.interview, interviewer_id=rating.rater,
             competency_id=rating.competency, rating=float(rating.value), erased_at=now))
+
+
+def _retain_interviewer_tallies(session: Session, ids: Sequence[int],
+                                cards: Sequence[Scorecard], requisition_of: Mapping[int, int],
+                                now: datetime) -> None:
+    """Keep the calibration report's per-interviewer counts of the erased applications, per
+    requisition: metric ``interviewer``, key ``<user id>|<count>`` or ``<user id>|na:<reason>``
+    (drafts are not kept: only submitted work counts)."""
+    from flask import current_app, has_app_context
+
+    from .reports import TALLIED, interviewer_tallies
+
+    overdue_hours = int(current_app.config.get("OVERDUE_HOURS", 24)) if has_app_context() \
+        else 24
+    seats = list(session.execute(
+        select(Interview, InterviewAssignment.interviewer_id, Application.requisition_id)
+        .join(InterviewAssignment, InterviewAssignment.interview_id == Interview.id)
+        .join(Application, Application.id == Interview.application_id)
+        .where(Application.id.in_(ids), Application.alternative_process.is_(False),
+               Interview.status == InterviewStatus.SCHEDULED.value)))
+    counts: Counter[tuple[int, str, str]] = Counter()
+    for requisition_id in sorted(set(requisition_of.values())):
+        mine = [c for c in cards if requisition_of[c.interview.application_id] == requisition_id]
+        people = interviewer_tallies(
+            session, mine, [(i, uid) for i, uid, rid in seats if rid == requisition_id],
+            overdue_hours=overdue_hours, now=now)
+        for user_id, person in people.items():
+            for name in TALLIED:
+                if person[name]:
+                    counts[(requisition_id, "interviewer", f"{user_id}|{name}")] += person[name]
+            for reason, amount in person["not_assessed"].items():
+                counts[(requisition_id, "interviewer", f"{user_id}|na:{reason}")] += amount
+    _bump(session, counts)
+
+
+def retained_interviewer_tallies(session: Session, requisition_ids: Iterable[int]
+                                 ) -> dict[int, dict[str, int]]:
+    """The calibration counts kept from erased applications: interviewer -> count -> amount
+    (``na:<reason>`` for not-assessed reasons), summed over the requisitions."""
+    out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for metrics in retained_counts(session, requisition_ids).values():
+        for key, amount in metrics.get("interviewer", {}).items():
+            user_id, name = key.split("|", 1)
+            out[int(user_id)][name] += amount
+    return {k: dict(v) for k, v in out.items()}
 
 
 def retained_counts(session: Session, requisition_ids: Iterable[int]

@@ -380,23 +380,24 @@ def ranking_leniency_panel(session: Session, requisition: Requisition, rows: Seq
     return panel
 
 
-def calibration_report(session: Session, scope: Scope, *, overdue_hours: int,
-                       now: datetime | None = None) -> dict[str, Any]:
-    """Per interviewer: scorecards, rating distribution, leniency offset (shrunk, with an
-    interval; only where linked by ``MIN_SHARED_CANDIDATES`` shared candidates), share of focus
-    competencies rated, not-assessed reasons, no-decision recommendations and overdue rate."""
-    now = now or datetime.now(UTC)
-    ids = scope.requisition_ids
-    cards = _scorecards(session, ids, submitted_only=False)
-    submitted = [c for c in cards if c.status == ScorecardStatus.SUBMITTED.value]
-    ratings = independent_ratings(session, ids, submitted)
-    estimates = leniency(ratings)
+#: The per-interviewer counts of the calibration report that erasure keeps.
+TALLIED = ("submitted", "focus", "rated", "no_decision", "due", "late")
 
+
+def interviewer_tallies(session: Session, cards: Sequence[Scorecard],
+                        assignments: Iterable[tuple[Interview, int]], *, overdue_hours: int,
+                        now: datetime) -> defaultdict[int, dict[str, Any]]:
+    """Per interviewer, from ``cards`` and the panel seats ``(interview, interviewer id)``:
+    drafts, submitted scorecards, focus competencies and how many were rated or not assessed
+    (by reason), no-decision recommendations, and seats due (the interview ended more than
+    ``overdue_hours`` before ``now``) and late (submitted after that, or still missing).
+    ``values`` is left empty for the caller's ratings."""
+    submitted = [c for c in cards if c.status == ScorecardStatus.SUBMITTED.value]
     kit_ids = {c.interview.kit_version_id for c in submitted}
     focus_counts: Counter[int] = Counter(session.scalars(
         select(KitVersionFocus.kit_version_id)
         .where(KitVersionFocus.kit_version_id.in_(kit_ids)))) if kit_ids else Counter()
-    people: dict[int, dict[str, Any]] = defaultdict(lambda: {
+    people: defaultdict[int, dict[str, Any]] = defaultdict(lambda: {
         "submitted": 0, "drafts": 0, "values": [], "focus": 0, "rated": 0,
         "not_assessed": Counter(), "no_decision": 0, "due": 0, "late": 0})
     for card in cards:
@@ -416,29 +417,50 @@ def calibration_report(session: Session, scope: Scope, *, overdue_hours: int,
                 person["rated"] += 1
             elif cell.not_assessed_reason:
                 person["not_assessed"][cell.not_assessed_reason] += 1
+    submitted_at = {(c.interview_id, c.interviewer_id): c.submitted_at for c in submitted}
+    for interview, interviewer_id in assignments:
+        deadline = interview.starts_at + timedelta(minutes=interview.minutes, hours=overdue_hours)
+        if deadline >= now:
+            continue
+        person = people[interviewer_id]
+        person["due"] += 1
+        at = submitted_at.get((interview.id, interviewer_id))
+        if at is None or at > deadline:
+            person["late"] += 1
+    return people
+
+
+def calibration_report(session: Session, scope: Scope, *, overdue_hours: int,
+                       now: datetime | None = None) -> dict[str, Any]:
+    """Per interviewer: scorecards, rating distribution, leniency offset (shrunk, with an
+    interval; only where linked by ``MIN_SHARED_CANDIDATES`` shared candidates), share of focus
+    competencies rated, not-assessed reasons, no-decision recommendations and overdue rate."""
+    now = now or datetime.now(UTC)
+    ids = scope.requisition_ids
+    cards = _scorecards(session, ids, submitted_only=False)
+    assignments = list(session.execute(
+        select(Interview, InterviewAssignment.interviewer_id)
+        .join(InterviewAssignment, InterviewAssignment.interview_id == Interview.id)
+        .join(Application, Application.id == Interview.application_id)
+        .where(Application.requisition_id.in_(ids), Application.alternative_process.is_(False),
+               Interview.status == InterviewStatus.SCHEDULED.value))) if ids else []
+    people = interviewer_tallies(session, cards, assignments, overdue_hours=overdue_hours,
+                                 now=now)
+    # Erased applicants stay in the figures (SECURITY.md DP-2): their counts were kept at
+    # erasure and their independent ratings by id.
+    from .privacy import retained_interviewer_tallies
+
+    for user_id, kept in retained_interviewer_tallies(session, ids).items():
+        person = people[user_id]
+        for key, amount in kept.items():
+            if key.startswith("na:"):
+                person["not_assessed"][key[3:]] += amount
+            else:
+                person[key] += amount
+    ratings = independent_ratings(session, ids)
+    estimates = leniency(ratings)
     for rating in ratings:
         people[rating.rater]["values"].append(rating.value)
-
-    # Overdue: assignments whose interview ended more than ``overdue_hours`` ago; late when the
-    # scorecard was submitted after that deadline or is still missing.
-    if ids:
-        submitted_at = {(c.interview_id, c.interviewer_id): c.submitted_at for c in submitted}
-        for interview, interviewer_id in session.execute(
-                select(Interview, InterviewAssignment.interviewer_id)
-                .join(InterviewAssignment, InterviewAssignment.interview_id == Interview.id)
-                .join(Application, Application.id == Interview.application_id)
-                .where(Application.requisition_id.in_(ids),
-                       Application.alternative_process.is_(False),
-                       Interview.status == InterviewStatus.SCHEDULED.value)):
-            deadline = interview.starts_at + timedelta(minutes=interview.minutes,
-                                                       hours=overdue_hours)
-            if deadline >= now:
-                continue
-            person = people[interviewer_id]
-            person["due"] += 1
-            at = submitted_at.get((interview.id, interviewer_id))
-            if at is None or at > deadline:
-                person["late"] += 1
 
     names = _user_names(session, people)
     rows = []

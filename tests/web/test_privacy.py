@@ -271,9 +271,10 @@ def test_dp4_sqlite_file_and_log_keep_no_bytes_of_the_erased_person(
 # ---------------------------------------------------------------------------- DP-2 retention
 
 
-def _aggregates(app: Any, requisition_ids: list[int]) -> dict[str, Any]:
+def _aggregates(app: Any, requisition_ids: list[int], admin_id: int) -> dict[str, Any]:
+    from hiring.models import User
     from hiring.operations.impact import impact_report
-    from hiring.operations.reports import independent_ratings
+    from hiring.operations.reports import calibration_report, independent_ratings, report_scope
 
     with app.app_context(), database.read_session() as session:
         audit = session.scalar(select(func.count(AuditEvent.id)))
@@ -284,7 +285,16 @@ def _aggregates(app: Any, requisition_ids: list[int]) -> dict[str, Any]:
             impact.append({k: report[k] for k in ("applicants", "self_identified",
                                                   "selection", "scoring")})
         ratings = sorted(independent_ratings(session, requisition_ids))
-    return {"audit": audit, "runs": runs, "impact": impact, "ratings": ratings}
+        calibration = []
+        for requisition_id in requisition_ids:
+            scope = report_scope(session, session.get(User, admin_id),
+                                 requisition_id=requisition_id)
+            report = calibration_report(session, scope, overdue_hours=24)
+            # Drafts are unfinished work, not an aggregate: erasure lets them go.
+            calibration.append([{k: v for k, v in row.items() if k != "drafts"}
+                                for row in report["rows"]])
+    return {"audit": audit, "runs": runs, "impact": impact, "ratings": ratings,
+            "calibration": calibration}
 
 
 def test_dp2_retention_run_with_a_frozen_clock(app: Any, users: dict[str, Any]) -> None:
@@ -320,7 +330,8 @@ def test_dp2_retention_run_with_a_frozen_clock(app: Any, users: dict[str, Any]) 
 
         for requisition_id in (ids["requisition"], ids["other_requisition"]):
             recompute_requisition(session, requisition_id, trigger="test")
-    before = _aggregates(app, [ids["requisition"], ids["other_requisition"]])
+    before = _aggregates(app, [ids["requisition"], ids["other_requisition"]],
+                         users["admin"].id)
     # The world's person has a stored score with self-identification: the scoring rates have
     # something to keep.
     assert any(model["scored"] for report in before["impact"] for model in report["scoring"])
@@ -360,11 +371,14 @@ def test_dp2_retention_run_with_a_frozen_clock(app: Any, users: dict[str, Any]) 
     assert len(hold_events) == 2
     assert all(e.actor_id is None for e in hold_events)
 
-    after = _aggregates(app, [ids["requisition"], ids["other_requisition"]])
+    after = _aggregates(app, [ids["requisition"], ids["other_requisition"]],
+                        users["admin"].id)
     assert after["audit"] > before["audit"]  # appended to, never shrunk
     assert after["runs"] == before["runs"]  # scoring records untouched (kept six months)
     assert after["impact"] == before["impact"]  # selection and scoring statistics unchanged
     assert after["ratings"] == before["ratings"]  # reliability inputs unchanged
+    assert after["calibration"] == before["calibration"]  # per-interviewer counts unchanged
+    assert any(row["submitted"] for rows in before["calibration"] for row in rows)
     with app.app_context(), database.read_session() as session:
         counts = privacy.retained_counts(session, [ids["requisition"]])
     assert counts[ids["requisition"]]["applicants"]["all"] == 1
