@@ -294,6 +294,9 @@ def http_url(value: object) -> str:
     return text if text.lower().startswith(("http://", "https://")) else ""
 
 
+LAYOUT_URLS_MAX = 1024
+
+
 def layout_url(endpoint: str, **values: str) -> str:
     """``url_for`` for the layout's fixed links (navigation, style sheets), remembered per app
     and script root: every page renders about fifteen of them, and they never change."""
@@ -303,6 +306,8 @@ def layout_url(endpoint: str, **values: str) -> str:
     key = (request.script_root, endpoint, *sorted(f"{k}={v}" for k, v in values.items()))
     url = cache.get(key)
     if url is None:
+        if len(cache) >= LAYOUT_URLS_MAX:  # script roots come from (proxy) headers: stay bounded
+            cache.clear()
         url = cache[key] = url_for(endpoint, **values)
     return url
 
